@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fsread.c --- opening the filesystem (with backup-superblock fallback),
+ * reading blocks, warnings and the top of the block-map walk.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsread_err.h"
+#include "fsread_int.h"
+
+#define OPEN_FLAGS (EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS)
+
+void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err,
+		 const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (r->stats)
+		r->stats->warnings++;
+	if (ino && ino == r->cur_ino) {
+		if (r->cur_ino_warnings++ == 0 && r->stats)
+			r->stats->inodes_with_errors++;
+		if (r->cur_ino_warnings > FSREAD_WARN_PER_INODE)
+			return;
+	}
+	if (!r->opts.warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->opts.warn(r->opts.cb_ctx, ino, err, msg);
+}
+
+bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count)
+{
+	uint64_t first = r->fs->super->s_first_data_block;
+	uint64_t end = ext2fs_blocks_count(r->fs->super);
+
+	return blk >= first && blk < end && count <= end - blk;
+}
+
+void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk,
+		uint64_t count, bool data, const char *what)
+{
+	errcode_t err;
+
+	if (!count || r->fatal)
+		return;
+	if (!fsread_range_ok(r, blk, count)) {
+		fsread_warn(r, ino, FSREAD_ERR_BLOCK_OUT_OF_RANGE,
+			    "%s: blocks %llu-%llu are outside the filesystem",
+			    what, (unsigned long long)blk,
+			    (unsigned long long)(blk + count - 1));
+		return;
+	}
+	err = extmap_add(data ? r->data : r->meta, blk, count);
+	if (err)
+		r->fatal = err;
+}
+
+static bool is_errno(errcode_t err)
+{
+	return err > 0 && err < 4096;
+}
+
+static errcode_t try_open(const char *path, int flags, uint64_t sb,
+			  unsigned bs, ext2_filsys *fs)
+{
+	return ext2fs_open2(path, NULL, flags, (blk64_t)sb, bs,
+			    unix_io_manager, fs);
+}
+
+/* -b without -B: the block size is not known, so try them all. */
+static errcode_t open_at(const char *path, int flags, uint64_t sb,
+			 unsigned bs, ext2_filsys *fs)
+{
+	errcode_t err = EXT2_ET_BAD_MAGIC;
+
+	if (bs || !sb)
+		return try_open(path, flags, sb, bs, fs);
+	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
+		err = try_open(path, flags, sb, bs, fs);
+		if (!err)
+			break;
+	}
+	return err;
+}
+
+/* The first backup superblock, in group 1, for each possible block size. */
+static errcode_t open_backup(const char *path, int flags, ext2_filsys *fs,
+			     uint64_t *sb_used)
+{
+	errcode_t err = EXT2_ET_BAD_MAGIC;
+
+	for (unsigned bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE;
+	     bs *= 2) {
+		uint64_t sb = (uint64_t)bs * 8 + (bs == 1024);
+
+		err = try_open(path, flags, sb, bs, fs);
+		if (!err) {
+			*sb_used = sb;
+			return 0;
+		}
+	}
+	return err;
+}
+
+static errcode_t open_fs(struct fsread *r, const char *path)
+{
+	int flags = OPEN_FLAGS | (r->opts.force ? EXT2_FLAG_FORCE : 0);
+	errcode_t err, backup_err;
+
+	err = open_at(path, flags, r->opts.superblock, r->opts.block_size,
+		      &r->fs);
+	r->info.superblock = r->opts.superblock;
+	if (!err || r->opts.superblock || is_errno(err) ||
+	    err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
+		return err;
+	backup_err = open_backup(path, flags, &r->fs, &r->info.superblock);
+	if (!backup_err) {
+		r->info.primary_err = err;
+		return 0;
+	}
+	/* Last resort: the primary, accepting inconsistent descriptors. */
+	if (!try_open(path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
+		      &r->fs)) {
+		r->info.primary_err = err;
+		return 0;
+	}
+	return err;
+}
+
+static errcode_t check_mount(const char *path, const struct fsread_opts *o,
+			     bool *mounted)
+{
+	int mount_flags = 0;
+	errcode_t err = ext2fs_check_if_mounted(path, &mount_flags);
+
+	/* Not knowing is no reason to refuse an image file. */
+	if (err)
+		return 0;
+	*mounted = mount_flags & EXT2_MF_MOUNTED;
+	if (*mounted && !(mount_flags & EXT2_MF_READONLY) && !o->force)
+		return FSREAD_ERR_MOUNTED_RW;
+	return 0;
+}
+
+static void fill_info(struct fsread *r)
+{
+	struct ext2_super_block *sb = r->fs->super;
+
+	r->info.block_size = r->fs->blocksize;
+	r->info.blocks_count = ext2fs_blocks_count(sb);
+	r->info.group_count = r->fs->group_desc_count;
+	r->info.inodes_count = sb->s_inodes_count;
+	memcpy(r->info.uuid, sb->s_uuid, sizeof(r->info.uuid));
+	memcpy(r->info.label, sb->s_volume_name, 16);
+	r->info.label[16] = 0;
+}
+
+errcode_t fsread_open(const char *path, const struct fsread_opts *opts,
+		      struct fsread **out)
+{
+	struct fsread *r;
+	errcode_t err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ENOMEM;
+	r->opts = *opts;
+	err = check_mount(path, opts, &r->info.mounted);
+	if (!err)
+		err = open_fs(r, path);
+	if (err) {
+		free(r);
+		return err;
+	}
+	fill_info(r);
+	r->node_buf = malloc((size_t)r->fs->blocksize *
+			     (FSREAD_EXT_MAX_DEPTH + 1));
+	if (!r->node_buf) {
+		fsread_close(r);
+		return ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void fsread_close(struct fsread *r)
+{
+	if (!r)
+		return;
+	if (r->fs)
+		ext2fs_close_free(&r->fs);
+	free(r->node_buf);
+	free(r);
+}
+
+void fsread_get_info(const struct fsread *r, struct fsread_info *info)
+{
+	*info = r->info;
+}
+
+errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
+		      void *buf, struct fsread_stats *stats)
+{
+	unsigned bs = r->fs->blocksize;
+	uint8_t *p = buf;
+	errcode_t err;
+
+	if (count > INT32_MAX / bs)
+		return EINVAL;
+	r->stats = stats;
+	r->cur_ino = 0;
+	err = io_channel_read_blk64(r->fs->io, blk, (int)count, buf);
+	if (!err)
+		return 0;
+	/* Find the bad blocks one by one; keep everything else. */
+	for (uint64_t i = 0; i < count; i++, p += bs) {
+		err = io_channel_read_blk64(r->fs->io, blk + i, 1, p);
+		if (!err)
+			continue;
+		memset(p, 0, bs);
+		if (stats)
+			stats->read_errors++;
+		fsread_warn(r, 0, err, "block %llu could not be read (%s)",
+			    (unsigned long long)(blk + i),
+			    error_message(err));
+	}
+	return 0;
+}
+
+errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
+		     struct fsread_stats *stats)
+{
+	struct extmap data;
+
+	extmap_init(&data);
+	memset(stats, 0, sizeof(*stats));
+	r->meta = map;
+	r->data = &data;
+	r->stats = stats;
+	r->fatal = 0;
+	fsread_map_groups(r);
+	if (!r->fatal)
+		fsread_map_inodes(r, flags & FSREAD_MAP_ALL_DATA);
+	extmap_normalize(map);
+	stats->meta_blocks = extmap_total(map);
+	for (size_t i = 0; i < data.n && !r->fatal; i++) {
+		errcode_t err = extmap_add(map, data.runs[i].start,
+					   data.runs[i].count);
+		if (err)
+			r->fatal = err;
+	}
+	extmap_free(&data);
+	extmap_normalize(map);
+	stats->data_blocks = extmap_total(map) - stats->meta_blocks;
+	r->meta = r->data = NULL;
+	r->stats = NULL;
+	return r->fatal;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fsread.h --- read an ext2/3/4 filesystem's block map with libext2fs.
+ *
+ * fsread opens a filesystem read-only and tells which blocks hold its
+ * metadata (and, on request, its file data), as an extmap of block
+ * numbers.  It knows nothing of any output format.  The filesystem is
+ * treated as untrusted: every block number read from it is checked, and
+ * damage is reported through the warning callback, never fatal.
+ * fsread never prints and never exits.
+ */
+#ifndef FSREAD_H
+#define FSREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <et/com_err.h>
+
+#include "extmap.h"
+
+struct fsread;
+
+/*
+ * Called for each problem found while walking: @ino is the inode it
+ * concerns, 0 for filesystem-wide structures.  @msg is formatted.
+ */
+typedef void (*fsread_warn_fn)(void *ctx, uint32_t ino, errcode_t err,
+			       const char *msg);
+/* Progress during long walks; return true to cancel. */
+typedef bool (*fsread_tick_fn)(void *ctx, uint64_t done, uint64_t total);
+
+struct fsread_opts {
+	uint64_t superblock; /* 0: primary (with automatic backup fallback) */
+	unsigned block_size; /* with superblock; 0: probe */
+	bool force;	     /* mounted read-write, or unknown features */
+	fsread_warn_fn warn;
+	fsread_tick_fn tick;
+	void *cb_ctx;
+};
+
+struct fsread_info {
+	unsigned block_size;
+	uint64_t blocks_count;
+	uint64_t superblock;  /* where it was opened from; 0 = primary */
+	uint32_t group_count;
+	uint32_t inodes_count;
+	uint8_t uuid[16];
+	char label[17];
+	bool mounted;		/* mounted (read-only, or forced) */
+	errcode_t primary_err; /* why the primary was not used, if not */
+};
+
+/* Inode numbers and block counts of one walk. */
+struct fsread_stats {
+	uint64_t inodes_walked;
+	uint64_t meta_blocks;
+	uint64_t data_blocks;
+	uint64_t warnings;
+	uint64_t inodes_with_errors;
+	uint64_t read_errors;
+};
+
+#define FSREAD_MAP_ALL_DATA 0x1 /* also every data block of every file */
+
+/*
+ * fsread_open() - open @path read-only.  A read-write mount is refused
+ * (FSREAD_ERR_MOUNTED_RW) unless opts->force.  When the primary
+ * superblock is unusable and opts->superblock is 0, backups are probed as
+ * e2fsck does; fsread_get_info() says which one was used.
+ */
+errcode_t fsread_open(const char *path, const struct fsread_opts *opts,
+		      struct fsread **out);
+void fsread_close(struct fsread *fs); /* NULL-safe */
+void fsread_get_info(const struct fsread *fs, struct fsread_info *info);
+
+/*
+ * fsread_map() - fill @map (initialised by the caller) with the blocks a
+ * metadata image needs; with FSREAD_MAP_ALL_DATA also all file data.
+ * The map comes back normalized.  Damage is warned about and skipped;
+ * only ENOMEM, cancellation and I/O-less failures are returned.
+ */
+errcode_t fsread_map(struct fsread *fs, unsigned flags, struct extmap *map,
+		     struct fsread_stats *stats);
+
+/*
+ * fsread_read() - read @count blocks from @blk into @buf.  Unreadable
+ * blocks are zero-filled, warned about and counted in @stats (may be
+ * NULL); the call still succeeds.
+ */
+errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
+		      void *buf, struct fsread_stats *stats);
+
+#endif

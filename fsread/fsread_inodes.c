@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fsread_inodes.c --- the inode scan: which inodes count, and which of
+ * their blocks are metadata.
+ *
+ * Directories, symlinks, the journal, quota files, the orphan file, EA
+ * inodes and every reserved inode (bad blocks, resize, ...) are metadata
+ * whole.  Of other files only the block map (extent tree or indirect
+ * blocks) is, and their data with FSREAD_MAP_ALL_DATA.  In-use means a
+ * non-zero link count, a reserved inode number, or a place on the orphan
+ * list, whose inodes e2fsck truncates and so reads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsread_err.h"
+#include "fsread_int.h"
+
+#ifndef EXT4_EA_INODE_FL
+#define EXT4_EA_INODE_FL 0x00200000
+#endif
+/* Bound on the orphan chain; a loop in it ends here. */
+#define MAX_ORPHANS 65536
+
+struct orphans {
+	uint32_t *ino;
+	size_t n;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void collect_orphans(struct fsread *r, struct orphans *o)
+{
+	ext2_filsys fs = r->fs;
+	uint32_t ino = fs->super->s_last_orphan;
+	struct ext2_inode inode;
+
+	o->ino = NULL;
+	o->n = 0;
+	if (!ino)
+		return;
+	o->ino = malloc(MAX_ORPHANS * sizeof(*o->ino));
+	if (!o->ino)
+		return;
+	while (ino && ino <= fs->super->s_inodes_count && o->n < MAX_ORPHANS) {
+		o->ino[o->n++] = ino;
+		if (ext2fs_read_inode(fs, ino, &inode))
+			break;
+		ino = inode.i_dtime; /* dtime links the orphan list */
+	}
+	qsort(o->ino, o->n, sizeof(*o->ino), cmp_u32);
+}
+
+static bool is_orphan(const struct orphans *o, uint32_t ino)
+{
+	return o->n && bsearch(&ino, o->ino, o->n, sizeof(ino), cmp_u32);
+}
+
+static bool is_metadata_inode(ext2_filsys fs, uint32_t ino,
+			      const struct ext2_inode *inode)
+{
+	const struct ext2_super_block *sb = fs->super;
+
+	if (ino < EXT2_FIRST_INODE(sb))
+		return true;
+	if (LINUX_S_ISDIR(inode->i_mode) || LINUX_S_ISLNK(inode->i_mode))
+		return true;
+	if (inode->i_flags & EXT4_EA_INODE_FL)
+		return true;
+	return ino == sb->s_journal_inum || ino == sb->s_usr_quota_inum ||
+	       ino == sb->s_grp_quota_inum || ino == sb->s_prj_quota_inum ||
+	       ino == sb->s_orphan_file_inum;
+}
+
+/* i_block as little-endian bytes, as fsread_walk_blocks wants it. */
+static void i_block_bytes(const struct ext2_inode *inode, bool extents,
+			  uint8_t out[EXT2_N_BLOCKS * 4])
+{
+	/* libext2fs leaves extent roots raw and swaps block maps. */
+	if (extents) {
+		memcpy(out, inode->i_block, EXT2_N_BLOCKS * 4);
+		return;
+	}
+	for (unsigned i = 0; i < EXT2_N_BLOCKS; i++) {
+		uint32_t v = inode->i_block[i];
+
+		out[4 * i] = (uint8_t)v;
+		out[4 * i + 1] = (uint8_t)(v >> 8);
+		out[4 * i + 2] = (uint8_t)(v >> 16);
+		out[4 * i + 3] = (uint8_t)(v >> 24);
+	}
+}
+
+static void walk_inode(struct fsread *r, uint32_t ino,
+		       struct ext2_inode *inode, bool all_data)
+{
+	ext2_filsys fs = r->fs;
+	bool meta = is_metadata_inode(fs, ino, inode);
+	bool extents = inode->i_flags & EXT4_EXTENTS_FL;
+	uint8_t ib[EXT2_N_BLOCKS * 4];
+	blk64_t acl;
+
+	r->cur_ino = ino;
+	r->cur_ino_warnings = 0;
+	r->stats->inodes_walked++;
+	acl = ext2fs_file_acl_block(fs, inode);
+	if (acl)
+		fsread_add(r, ino, acl, 1, false, "extended attribute block");
+	/* The bad-blocks inode has no mode, but a block map all the same. */
+	if (ino == EXT2_BAD_INO)
+		extents = false;
+	else if (!ext2fs_inode_has_valid_blocks2(fs, inode))
+		return;
+	i_block_bytes(inode, extents, ib);
+	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
+}
+
+/* The superblock's copy of the journal inode's block map. */
+static void walk_journal_backup(struct fsread *r)
+{
+	struct ext2_super_block *sb = r->fs->super;
+	uint8_t ib[EXT2_N_BLOCKS * 4];
+	struct ext2_inode inode;
+	bool extents;
+
+	if (!ext2fs_has_feature_journal(sb) || !sb->s_journal_inum ||
+	    sb->s_jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS)
+		return;
+	memset(&inode, 0, sizeof(inode));
+	memcpy(inode.i_block, sb->s_jnl_blocks, sizeof(inode.i_block));
+	r->cur_ino = sb->s_journal_inum;
+	r->cur_ino_warnings = 0;
+	/* Extent roots start with their magic; block maps do not. */
+	extents = (sb->s_jnl_blocks[0] & 0xffff) == FSREAD_EXT_MAGIC;
+	i_block_bytes(&inode, false, ib);
+	fsread_walk_blocks(r, sb->s_journal_inum, ib, extents, true, false);
+}
+
+static bool tick(struct fsread *r, uint64_t done)
+{
+	if (!r->opts.tick || (done & 4095))
+		return false;
+	return r->opts.tick(r->opts.cb_ctx, done, r->fs->super->s_inodes_count);
+}
+
+/* After a scan error, resume at the next group that can be read. */
+static errcode_t skip_group(struct fsread *r, ext2_inode_scan scan,
+			    uint32_t last_ino, dgrp_t *next)
+{
+	dgrp_t g = last_ino / EXT2_INODES_PER_GROUP(r->fs->super) + 1;
+
+	if (g <= *next)
+		g = *next + 1;
+	*next = g;
+	if (g >= r->fs->group_desc_count)
+		return FSREAD_ERR_INODE_SCAN; /* nothing left */
+	return ext2fs_inode_scan_goto_blockgroup(scan, (int)g);
+}
+
+static void scan_inodes(struct fsread *r, ext2_inode_scan scan,
+			struct ext2_inode *inode, int isize, bool all_data,
+			const struct orphans *orphans)
+{
+	uint32_t first_ino = EXT2_FIRST_INODE(r->fs->super);
+	uint32_t last_ino = 0;
+	dgrp_t next_group = 0;
+	ext2_ino_t ino;
+
+	while (!r->fatal) {
+		errcode_t err = ext2fs_get_next_inode_full(scan, &ino, inode,
+							   isize);
+
+		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
+			continue;
+		if (err && err != EXT2_ET_INODE_CSUM_INVALID &&
+		    err != EXT2_ET_INODE_IS_GARBAGE) {
+			fsread_warn(r, 0, err,
+				    "inode scan stopped after inode %u; "
+				    "resuming at the next group",
+				    last_ino);
+			while (skip_group(r, scan, last_ino, &next_group) &&
+			       next_group < r->fs->group_desc_count)
+				;
+			if (next_group >= r->fs->group_desc_count)
+				break;
+			continue;
+		}
+		if (!ino)
+			break;
+		last_ino = ino;
+		if (tick(r, ino)) {
+			r->fatal = FSREAD_ERR_CANCELLED;
+			break;
+		}
+		if (ino >= first_ino && !inode->i_links_count &&
+		    !is_orphan(orphans, ino))
+			continue;
+		walk_inode(r, ino, inode, all_data);
+	}
+}
+
+void fsread_map_inodes(struct fsread *r, bool all_data)
+{
+	int isize = EXT2_INODE_SIZE(r->fs->super);
+	struct ext2_inode *inode;
+	struct orphans orphans;
+	ext2_inode_scan scan;
+	errcode_t err;
+
+	inode = calloc(1, (size_t)isize < sizeof(*inode) ? sizeof(*inode)
+							 : (size_t)isize);
+	if (!inode) {
+		r->fatal = ENOMEM;
+		return;
+	}
+	collect_orphans(r, &orphans);
+	err = ext2fs_open_inode_scan(r->fs, 0, &scan);
+	if (err) {
+		fsread_warn(r, 0, err, "inode tables could not be scanned");
+	} else {
+		ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+		scan_inodes(r, scan, inode, isize, all_data, &orphans);
+		ext2fs_close_inode_scan(scan);
+	}
+	r->cur_ino = 0;
+	walk_journal_backup(r);
+	r->cur_ino = 0;
+	free(orphans.ino);
+	free(inode);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fsread_ondisk.h --- the few ext on-disk structures fsread decodes
+ * itself: extent tree nodes and indirect block pointers (little-endian).
+ * Everything else comes from libext2fs in host order.
+ */
+#ifndef FSREAD_ONDISK_H
+#define FSREAD_ONDISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FSREAD_EXT_MAGIC 0xf30aU
+#define FSREAD_EXT_NODE_HDR 12U
+#define FSREAD_EXT_ENTRY 12U
+#define FSREAD_EXT_MAX_DEPTH 5U
+/* An extent length above this marks an unwritten (preallocated) extent. */
+#define FSREAD_EXT_INIT_MAX_LEN 32768U
+
+static inline uint16_t fsread_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
+}
+
+static inline uint32_t fsread_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+struct fsread_ext_hdr {
+	uint16_t magic, entries, max, depth;
+};
+
+/* An index entry (depth > 0) or a leaf extent (depth 0). */
+struct fsread_ext_entry {
+	uint32_t lblk;
+	uint64_t pblk; /* child node, or first data block */
+	uint32_t len;  /* leaf only: blocks */
+};
+
+static inline void fsread_ext_hdr_decode(const uint8_t *p,
+					 struct fsread_ext_hdr *h)
+{
+	h->magic = fsread_le16(p);
+	h->entries = fsread_le16(p + 2);
+	h->max = fsread_le16(p + 4);
+	h->depth = fsread_le16(p + 6);
+}
+
+static inline void fsread_ext_entry_decode(const uint8_t *p, bool leaf,
+					   struct fsread_ext_entry *e)
+{
+	e->lblk = fsread_le32(p);
+	if (leaf) {
+		uint16_t len = fsread_le16(p + 4);
+
+		e->len = len > FSREAD_EXT_INIT_MAX_LEN
+				 ? len - FSREAD_EXT_INIT_MAX_LEN
+				 : len;
+		e->pblk = (uint64_t)fsread_le16(p + 6) << 32 |
+			  fsread_le32(p + 8);
+	} else {
+		e->len = 0;
+		e->pblk = (uint64_t)fsread_le16(p + 8) << 32 |
+			  fsread_le32(p + 4);
+	}
+}
+
+#endif

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow_io.c --- backends of the qcowout I/O ops table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qcow_err.h"
+#include "qcow_io.h"
+
+struct fd_io {
+	struct qcow_io io; /* first: the ops table is cast back to us */
+	int fd;
+	uint64_t pos;      /* stream position */
+};
+
+struct mem_io {
+	struct qcow_io io;
+	uint8_t *data;
+	size_t len, cap;
+};
+
+static void note_write(struct qcow_io *io, size_t len, uint64_t off)
+{
+	io->bytes_written += len;
+	if (off + len > io->end_offset)
+		io->end_offset = off + len;
+}
+
+static errcode_t write_all_at(int fd, const void *buf, size_t len,
+			      uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ENOSPC;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static errcode_t write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ENOSPC;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static errcode_t fd_pwrite(struct qcow_io *io, const void *buf, size_t len,
+			   uint64_t off)
+{
+	struct fd_io *f = (struct fd_io *)io;
+	errcode_t err = write_all_at(f->fd, buf, len, off);
+
+	if (!err)
+		note_write(io, len, off);
+	return err;
+}
+
+static errcode_t fd_pread(struct qcow_io *io, void *buf, size_t len,
+			  uint64_t off)
+{
+	struct fd_io *f = (struct fd_io *)io;
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(f->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return QCOW_ERR_TRUNCATED;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static errcode_t fd_set_size(struct qcow_io *io, uint64_t size)
+{
+	struct fd_io *f = (struct fd_io *)io;
+	struct stat st;
+
+	if (fstat(f->fd, &st) < 0)
+		return errno;
+	/* Devices have the size they have; only files are truncated. */
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (ftruncate(f->fd, (off_t)size) < 0)
+		return errno;
+	return 0;
+}
+
+static errcode_t fd_sync(struct qcow_io *io)
+{
+	struct fd_io *f = (struct fd_io *)io;
+
+	/* Pipes and some character devices cannot be synced: not an error. */
+	if (fsync(f->fd) < 0 && errno != EINVAL && errno != EROFS)
+		return errno;
+	return 0;
+}
+
+static void plain_destroy(struct qcow_io *io)
+{
+	free(io);
+}
+
+errcode_t qcow_io_fd_create(int fd, struct qcow_io **out)
+{
+	struct fd_io *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return ENOMEM;
+	f->fd = fd;
+	f->io.pwrite = fd_pwrite;
+	f->io.pread = fd_pread;
+	f->io.set_size = fd_set_size;
+	f->io.sync = fd_sync;
+	f->io.destroy = plain_destroy;
+	*out = &f->io;
+	return 0;
+}
+
+static errcode_t stream_zero_fill(struct fd_io *f, uint64_t to)
+{
+	static const uint8_t zeros[65536];
+	errcode_t err;
+
+	while (f->pos < to) {
+		uint64_t n = to - f->pos;
+
+		if (n > sizeof(zeros))
+			n = sizeof(zeros);
+		err = write_all(f->fd, zeros, (size_t)n);
+		if (err)
+			return err;
+		f->pos += n;
+	}
+	return 0;
+}
+
+static errcode_t stream_pwrite(struct qcow_io *io, const void *buf,
+			       size_t len, uint64_t off)
+{
+	struct fd_io *f = (struct fd_io *)io;
+	errcode_t err;
+
+	if (off < f->pos)
+		return QCOW_ERR_NOT_SEEKABLE;
+	err = stream_zero_fill(f, off);
+	if (!err)
+		err = write_all(f->fd, buf, len);
+	if (err)
+		return err;
+	f->pos += len;
+	note_write(io, len, off);
+	return 0;
+}
+
+static errcode_t stream_set_size(struct qcow_io *io, uint64_t size)
+{
+	struct fd_io *f = (struct fd_io *)io;
+
+	if (size < f->pos)
+		return QCOW_ERR_NOT_SEEKABLE;
+	return stream_zero_fill(f, size);
+}
+
+errcode_t qcow_io_stream_create(int fd, struct qcow_io **out)
+{
+	errcode_t err = qcow_io_fd_create(fd, out);
+
+	if (err)
+		return err;
+	(*out)->pwrite = stream_pwrite;
+	(*out)->pread = NULL;
+	(*out)->set_size = stream_set_size;
+	(*out)->sequential = true;
+	return 0;
+}
+
+static errcode_t null_pwrite(struct qcow_io *io, const void *buf, size_t len,
+			     uint64_t off)
+{
+	(void)buf;
+	note_write(io, len, off);
+	return 0;
+}
+
+static errcode_t null_set_size(struct qcow_io *io, uint64_t size)
+{
+	io->end_offset = size;
+	return 0;
+}
+
+static errcode_t null_sync(struct qcow_io *io)
+{
+	(void)io;
+	return 0;
+}
+
+errcode_t qcow_io_null_create(struct qcow_io **out)
+{
+	struct qcow_io *io = calloc(1, sizeof(*io));
+
+	if (!io)
+		return ENOMEM;
+	io->pwrite = null_pwrite;
+	io->set_size = null_set_size;
+	io->sync = null_sync;
+	io->destroy = plain_destroy;
+	*out = io;
+	return 0;
+}
+
+static errcode_t mem_reserve(struct mem_io *m, uint64_t size)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (size > SIZE_MAX / 2)
+		return ENOMEM;
+	if (size <= m->cap)
+		return 0;
+	cap = m->cap ? m->cap : 4096;
+	while (cap < size)
+		cap *= 2;
+	p = realloc(m->data, cap);
+	if (!p)
+		return ENOMEM;
+	memset(p + m->cap, 0, cap - m->cap);
+	m->data = p;
+	m->cap = cap;
+	return 0;
+}
+
+static errcode_t mem_pwrite(struct qcow_io *io, const void *buf, size_t len,
+			    uint64_t off)
+{
+	struct mem_io *m = (struct mem_io *)io;
+	errcode_t err;
+
+	if (off > UINT64_MAX - len)
+		return EFBIG;
+	err = mem_reserve(m, off + len);
+	if (err)
+		return err;
+	memcpy(m->data + off, buf, len);
+	if (off + len > m->len)
+		m->len = (size_t)(off + len);
+	note_write(io, len, off);
+	return 0;
+}
+
+static errcode_t mem_pread(struct qcow_io *io, void *buf, size_t len,
+			   uint64_t off)
+{
+	struct mem_io *m = (struct mem_io *)io;
+
+	if (off > m->len || m->len - off < len)
+		return QCOW_ERR_TRUNCATED;
+	memcpy(buf, m->data + off, len);
+	return 0;
+}
+
+static errcode_t mem_set_size(struct qcow_io *io, uint64_t size)
+{
+	struct mem_io *m = (struct mem_io *)io;
+	errcode_t err = mem_reserve(m, size);
+
+	if (err)
+		return err;
+	if (size < m->len)
+		memset(m->data + size, 0, m->len - size);
+	m->len = (size_t)size;
+	return 0;
+}
+
+static void mem_destroy(struct qcow_io *io)
+{
+	struct mem_io *m = (struct mem_io *)io;
+
+	free(m->data);
+	free(m);
+}
+
+errcode_t qcow_io_mem_create(struct qcow_io **out)
+{
+	struct mem_io *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return ENOMEM;
+	m->io.pwrite = mem_pwrite;
+	m->io.pread = mem_pread;
+	m->io.set_size = mem_set_size;
+	m->io.sync = null_sync;
+	m->io.destroy = mem_destroy;
+	*out = &m->io;
+	return 0;
+}
+
+errcode_t qcow_io_mem_create_from(const void *data, size_t len,
+				  struct qcow_io **out)
+{
+	errcode_t err = qcow_io_mem_create(out);
+
+	if (!err && len)
+		err = mem_pwrite(*out, data, len, 0);
+	if (err) {
+		qcow_io_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+const uint8_t *qcow_io_mem_data(const struct qcow_io *io, size_t *len)
+{
+	const struct mem_io *m = (const struct mem_io *)io;
+
+	*len = m->len;
+	return m->data;
+}
+
+void qcow_io_free(struct qcow_io *io)
+{
+	if (io)
+		io->destroy(io);
+}

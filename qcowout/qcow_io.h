@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qcow_io.h --- the small I/O ops table the writers and readers use.
+ *
+ * Every call transfers the whole buffer or fails: short transfers and
+ * EINTR are handled inside.  Backends: a file descriptor at explicit
+ * offsets, a sequential stream (pipes, standard output), a null sink
+ * that only counts (for planning a layout) and a growable memory buffer
+ * (tests, fuzzers).
+ */
+#ifndef QCOW_IO_H
+#define QCOW_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <et/com_err.h>
+
+struct qcow_io {
+	/* Write @len bytes at byte offset @off. */
+	errcode_t (*pwrite)(struct qcow_io *io, const void *buf, size_t len,
+			    uint64_t off);
+	/* Read @len bytes at @off; QCOW_ERR_TRUNCATED past the end. */
+	errcode_t (*pread)(struct qcow_io *io, void *buf, size_t len,
+			   uint64_t off);
+	/* Make the output exactly @size bytes (truncate or zero-fill). */
+	errcode_t (*set_size)(struct qcow_io *io, uint64_t size);
+	/* Flush to stable storage where that means anything. */
+	errcode_t (*sync)(struct qcow_io *io);
+	void (*destroy)(struct qcow_io *io);
+	/* Writes must come at non-decreasing offsets (no seeking back). */
+	bool sequential;
+	/* Bytes written so far, highest offset reached. */
+	uint64_t bytes_written;
+	uint64_t end_offset;
+};
+
+/* File or block device at explicit offsets; @fd stays the caller's. */
+errcode_t qcow_io_fd_create(int fd, struct qcow_io **out);
+/*
+ * Sequential stream on @fd: a write past the current position fills the
+ * gap with zeros, a write before it fails with QCOW_ERR_NOT_SEEKABLE.
+ */
+errcode_t qcow_io_stream_create(int fd, struct qcow_io **out);
+/* Discards everything, remembers only sizes. */
+errcode_t qcow_io_null_create(struct qcow_io **out);
+/* Growable in-memory file. */
+errcode_t qcow_io_mem_create(struct qcow_io **out);
+/* The memory backend's contents (valid until the next write or free). */
+const uint8_t *qcow_io_mem_data(const struct qcow_io *io, size_t *len);
+/* Open a memory backend on a copy of @len bytes at @data (read side). */
+errcode_t qcow_io_mem_create_from(const void *data, size_t len,
+				  struct qcow_io **out);
+
+/* NULL-safe. */
+void qcow_io_free(struct qcow_io *io);
+
+#endif

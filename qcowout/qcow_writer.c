@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow_writer.c --- the writer's data path: zero detection, sequential
+ * host allocation, L2 tables filled as the guest offset advances.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qcow_endian.h"
+#include "qcow_err.h"
+#include "qcow_format.h"
+#include "qcow_writer_int.h"
+
+/* Large appends go straight through; small ones are gathered. */
+#define OBUF_BYTES (4U << 20)
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
+}
+
+unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
+{
+	unsigned bits = min_bits;
+
+	while (bits < QCOW2_MAX_CLUSTER_BITS &&
+	       qcow_l1_entries_for(size, bits) * 8 > QCOW2_MAX_L1_BYTES)
+		bits++;
+	return bits;
+}
+
+errcode_t qcow_writer_flush_obuf(struct qcow_writer *w)
+{
+	errcode_t err;
+
+	if (!w->obuf_len)
+		return 0;
+	err = w->io->pwrite(w->io, w->obuf, w->obuf_len, w->obuf_off);
+	w->obuf_off += w->obuf_len;
+	w->obuf_len = 0;
+	return err;
+}
+
+errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
+			   size_t len)
+{
+	errcode_t err;
+
+	if (w->next_host_off + len > QCOW2_MAX_HOST_OFFSET)
+		return EFBIG;
+	if (len >= w->obuf_cap) {
+		err = qcow_writer_flush_obuf(w);
+		if (err)
+			return err;
+		err = w->io->pwrite(w->io, buf, len, w->next_host_off);
+		w->obuf_off += len;
+	} else {
+		if (w->obuf_cap - w->obuf_len < len) {
+			err = qcow_writer_flush_obuf(w);
+			if (err)
+				return err;
+		}
+		memcpy(w->obuf + w->obuf_len, buf, len);
+		w->obuf_len += len;
+		err = 0;
+	}
+	w->next_host_off += len;
+	return err;
+}
+
+static errcode_t flush_run(struct qcow_writer *w)
+{
+	errcode_t err;
+
+	if (!w->run_clusters)
+		return 0;
+	err = qcow_writer_emit(w, w->run_buf,
+			       (size_t)(w->run_clusters << w->cluster_bits));
+	w->run_clusters = 0;
+	return err;
+}
+
+/* Store the finished L2 table (if it maps anything) and start another. */
+static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
+{
+	errcode_t err;
+
+	err = flush_run(w);
+	if (err)
+		return err;
+	if (w->cur_l1_index != QCOW_WRITER_NO_L2 && w->l2_used) {
+		uint64_t host = w->next_host_off;
+
+		err = qcow_writer_emit(w, w->l2, (size_t)w->cluster_size);
+		if (err)
+			return err;
+		qcow_store_be64(w->l1 + w->cur_l1_index * 8,
+				host | QCOW2_OFLAG_COPIED);
+		w->stats.l2_tables++;
+	}
+	memset(w->l2, 0, (size_t)w->cluster_size);
+	w->cur_l1_index = l1_index;
+	w->l2_used = false;
+	return 0;
+}
+
+/* Map guest cluster @clu to the next host cluster; data follows later. */
+static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
+			       const uint8_t *data)
+{
+	unsigned l2_bits = w->cluster_bits - 3;
+	uint64_t l1_index = clu >> l2_bits;
+	uint64_t host;
+	errcode_t err;
+
+	if (all_zero(data, (size_t)w->cluster_size)) {
+		w->stats.zero_clusters++;
+		return flush_run(w);
+	}
+	if (l1_index != w->cur_l1_index) {
+		err = switch_l2(w, l1_index);
+		if (err)
+			return err;
+	}
+	/* Data in a pending run is contiguous with what is already staged. */
+	if (w->run_clusters &&
+	    w->run_buf + (w->run_clusters << w->cluster_bits) != data) {
+		err = flush_run(w);
+		if (err)
+			return err;
+	}
+	host = w->next_host_off + (w->run_clusters << w->cluster_bits);
+	if (host + w->cluster_size > QCOW2_MAX_HOST_OFFSET)
+		return EFBIG;
+	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8,
+			host | QCOW2_OFLAG_COPIED);
+	w->l2_used = true;
+	if (!w->run_clusters)
+		w->run_buf = data;
+	w->run_clusters++;
+	w->stats.data_clusters++;
+	return 0;
+}
+
+static errcode_t flush_partial(struct qcow_writer *w)
+{
+	errcode_t err;
+
+	if (!w->pbuf_valid)
+		return 0;
+	w->pbuf_valid = false;
+	err = store_cluster(w, w->pbuf_cluster, w->pbuf);
+	if (!err)
+		err = flush_run(w); /* pbuf is reused: copy it out now */
+	return err;
+}
+
+static errcode_t write_pieces(struct qcow_writer *w, uint64_t off,
+			      const uint8_t *p, size_t len)
+{
+	uint64_t mask = w->cluster_size - 1;
+	errcode_t err = 0;
+
+	while (len && !err) {
+		uint64_t clu = off >> w->cluster_bits;
+		size_t within = (size_t)(off & mask);
+		size_t piece;
+
+		if (w->pbuf_valid && w->pbuf_cluster != clu) {
+			err = flush_partial(w);
+			if (err)
+				break;
+		}
+		if (!within && !w->pbuf_valid && len >= w->cluster_size) {
+			size_t n = len >> w->cluster_bits;
+
+			for (size_t i = 0; i < n && !err; i++)
+				err = store_cluster(
+					w, clu + i,
+					p + (i << w->cluster_bits));
+			if (!err)
+				err = flush_run(w);
+			piece = n << w->cluster_bits;
+		} else {
+			piece = (size_t)w->cluster_size - within;
+			if (piece > len)
+				piece = len;
+			if (!w->pbuf_valid) {
+				memset(w->pbuf, 0, (size_t)w->cluster_size);
+				w->pbuf_cluster = clu;
+				w->pbuf_valid = true;
+			}
+			memcpy(w->pbuf + within, p, piece);
+			if (within + piece == w->cluster_size)
+				err = flush_partial(w);
+		}
+		off += piece;
+		p += piece;
+		len -= piece;
+	}
+	return err;
+}
+
+errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
+			     const void *buf, size_t len)
+{
+	if (w->err)
+		return w->err;
+	if (w->finished)
+		return QCOW_ERR_WRITER_FAILED;
+	if (guest_off < w->guest_pos)
+		return w->err = QCOW_ERR_OUT_OF_ORDER_WRITE;
+	if (guest_off > w->virtual_size || len > w->virtual_size - guest_off)
+		return w->err = QCOW_ERR_WRITE_PAST_END;
+	if (!len)
+		return 0;
+	w->guest_pos = guest_off + len;
+	w->err = write_pieces(w, guest_off, buf, len);
+	return w->err;
+}
+
+static errcode_t check_opts(const struct qcow_writer_opts *o,
+			    struct qcow_io *io)
+{
+	if (o->version != 2 && o->version != 3)
+		return QCOW_ERR_UNSUPPORTED_VERSION;
+	if (o->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+	    o->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
+		return QCOW_ERR_BAD_CLUSTER_BITS;
+	if (!o->virtual_size || o->virtual_size > (1ULL << 62))
+		return QCOW_ERR_BAD_OPTION;
+	if (io->sequential && !o->plan)
+		return QCOW_ERR_NOT_SEEKABLE;
+	if (qcow_l1_entries_for(o->virtual_size, o->cluster_bits) * 8 >
+	    QCOW2_MAX_L1_BYTES)
+		return QCOW_ERR_TOO_BIG;
+	return 0;
+}
+
+static errcode_t alloc_buffers(struct qcow_writer *w)
+{
+	size_t cs = (size_t)w->cluster_size;
+
+	w->obuf_cap = cs > OBUF_BYTES ? cs : OBUF_BYTES;
+	w->obuf = malloc(w->obuf_cap);
+	w->l2 = calloc(1, cs);
+	w->pbuf = malloc(cs);
+	w->hdr_cluster = calloc(1, cs);
+	w->l1 = calloc(w->l1_clusters, cs);
+	if (!w->obuf || !w->l2 || !w->pbuf || !w->hdr_cluster || !w->l1)
+		return ENOMEM;
+	return 0;
+}
+
+errcode_t qcow_writer_create(struct qcow_io *io,
+			     const struct qcow_writer_opts *opts,
+			     struct qcow_writer **out)
+{
+	struct qcow_writer_tail tail;
+	struct qcow_writer *w;
+	errcode_t err;
+
+	*out = NULL;
+	err = check_opts(opts, io);
+	if (err)
+		return err;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	w->io = io;
+	w->cluster_bits = opts->cluster_bits;
+	w->cluster_size = 1ULL << opts->cluster_bits;
+	w->version = opts->version;
+	w->virtual_size = opts->virtual_size;
+	w->l1_entries = qcow_l1_entries_for(w->virtual_size, w->cluster_bits);
+	w->l1_clusters = (w->l1_entries * 8 + w->cluster_size - 1) >>
+			 w->cluster_bits;
+	w->cur_l1_index = QCOW_WRITER_NO_L2;
+	w->stream = io->sequential;
+	/* Cluster 0 is the header; data starts right after it. */
+	w->next_host_off = w->obuf_off = w->cluster_size;
+	err = alloc_buffers(w);
+	if (!err && w->stream) {
+		/* A stream's header comes first: place the tail from the plan. */
+		w->plan = *opts->plan;
+		qcow_writer_plan_tail(w, 1 + w->plan.data_clusters +
+						 w->plan.l2_tables,
+				      &tail);
+	} else {
+		qcow_writer_plan_tail(w, 1, &tail); /* offsets fixed at finish */
+	}
+	if (!err)
+		err = qcow_writer_build_header(w, &tail, opts);
+	if (!err && w->stream)
+		err = io->pwrite(io, w->hdr_cluster, (size_t)w->cluster_size,
+				 0);
+	if (err) {
+		qcow_writer_free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+errcode_t qcow_writer_finish(struct qcow_writer *w)
+{
+	struct qcow_writer_tail tail;
+	errcode_t err = w->err;
+
+	if (!err && w->finished)
+		err = QCOW_ERR_WRITER_FAILED;
+	if (!err)
+		err = flush_partial(w);
+	if (!err)
+		err = switch_l2(w, QCOW_WRITER_NO_L2);
+	if (!err && w->stream &&
+	    (w->stats.data_clusters != w->plan.data_clusters ||
+	     w->stats.l2_tables != w->plan.l2_tables))
+		err = QCOW_ERR_PLAN_MISMATCH;
+	if (!err) {
+		qcow_writer_plan_tail(w, w->next_host_off >> w->cluster_bits,
+				      &tail);
+		err = qcow_writer_write_tail(w, &tail);
+	}
+	w->finished = true;
+	w->err = err;
+	return err;
+}
+
+void qcow_writer_stats(const struct qcow_writer *w,
+		       struct qcow_writer_stats *out)
+{
+	*out = w->stats;
+}
+
+void qcow_writer_free(struct qcow_writer *w)
+{
+	if (!w)
+		return;
+	free(w->obuf);
+	free(w->l1);
+	free(w->l2);
+	free(w->pbuf);
+	free(w->hdr_cluster);
+	free(w);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qcow_writer.h --- streaming qcow2 writer with sequential allocation.
+ *
+ * The caller hands over guest data in increasing guest order.  Clusters
+ * that are entirely zero are not stored (they read as zero: the image has
+ * no backing file).  Host clusters are allocated strictly one after the
+ * other, so the file is laid out as
+ *
+ *   header | data of L2 range 0 | its L2 table | data of range 1 | ...
+ *          | L1 table | refcount table | refcount blocks
+ *
+ * and every host cluster has a refcount of exactly one.  On a seekable
+ * output the header is written last, so an interrupted run never leaves
+ * a file that looks like valid qcow2.  A stream (pipe) cannot seek back:
+ * there the layout must be known first, from a dry run of the same data
+ * through a null backend (see qcow_writer_stats).
+ */
+#ifndef QCOW_WRITER_H
+#define QCOW_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <et/com_err.h>
+
+#include "qcow_io.h"
+
+struct qcow_writer;
+
+/* A header extension to store in the header cluster. */
+struct qcow_writer_ext {
+	uint32_t type;
+	const void *data;
+	uint32_t len;
+};
+
+/* What a run produced; a dry run's figures are the plan of a stream run. */
+struct qcow_writer_stats {
+	uint64_t data_clusters; /* stored guest clusters */
+	uint64_t zero_clusters; /* written but all-zero, not stored */
+	uint64_t l2_tables;
+	uint64_t file_size; /* after finish */
+};
+
+struct qcow_writer_opts {
+	unsigned cluster_bits; /* 9 (512 B) .. 21 (2 MiB) */
+	unsigned version;      /* 2 or 3 */
+	uint64_t virtual_size;
+	/*
+	 * Required when the io backend is sequential: data_clusters and
+	 * l2_tables of a dry run over the same data.  Ignored otherwise.
+	 */
+	const struct qcow_writer_stats *plan;
+	const struct qcow_writer_ext *exts;
+	size_t n_exts;
+};
+
+/*
+ * qcow_writer_create() - start an image on @io (which stays the
+ * caller's).  Fails with QCOW_ERR_BAD_OPTION, QCOW_ERR_BAD_CLUSTER_BITS,
+ * QCOW_ERR_TOO_BIG (L1 over QEMU's 32 MiB: use larger clusters),
+ * QCOW_ERR_EXT_TOO_BIG or an I/O error (a stream gets its header now).
+ */
+errcode_t qcow_writer_create(struct qcow_io *io,
+			     const struct qcow_writer_opts *opts,
+			     struct qcow_writer **out);
+
+/*
+ * qcow_writer_pwrite() - add @len bytes of guest data at @guest_off.
+ * Offsets must not go backwards (QCOW_ERR_OUT_OF_ORDER_WRITE) and must
+ * stay inside the virtual size (QCOW_ERR_WRITE_PAST_END).  Unaligned
+ * pieces are gathered into their cluster, which is stored once the
+ * writes move past it; the rest of such a cluster reads as zero.
+ * Errors are sticky: after one, every call fails.
+ */
+errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
+			     const void *buf, size_t len);
+
+/*
+ * qcow_writer_finish() - write L2/L1/refcount structures, then (seekable
+ * outputs) the header, syncing before and after it.  A stream run whose
+ * data did not match its plan fails with QCOW_ERR_PLAN_MISMATCH.
+ */
+errcode_t qcow_writer_finish(struct qcow_writer *w);
+
+/* Figures so far (final after finish). */
+void qcow_writer_stats(const struct qcow_writer *w,
+		       struct qcow_writer_stats *out);
+
+/* NULL-safe; never writes anything. */
+void qcow_writer_free(struct qcow_writer *w);
+
+/* Smallest cluster_bits >= @min_bits whose L1 table for @size fits QEMU. */
+unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits);
+
+#endif

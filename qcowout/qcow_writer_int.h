@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qcow_writer_int.h --- state shared by the writer's data path
+ * (qcow_writer.c) and its table/header code (qcow_writer_meta.c).
+ */
+#ifndef QCOW_WRITER_INT_H
+#define QCOW_WRITER_INT_H
+
+#include <stdbool.h>
+
+#include "qcow_writer.h"
+
+#define QCOW_WRITER_NO_L2 UINT64_MAX
+
+struct qcow_writer {
+	struct qcow_io *io;
+	unsigned cluster_bits;
+	unsigned version;
+	uint64_t cluster_size;
+	uint64_t virtual_size;
+	errcode_t err; /* sticky */
+	bool finished;
+
+	/* Output staging: everything before finish is an append. */
+	uint8_t *obuf;
+	size_t obuf_cap, obuf_len;
+	uint64_t obuf_off;      /* host offset of obuf[0] */
+	uint64_t next_host_off; /* next free host cluster */
+
+	/* The L1 table, encoded, padded to whole clusters. */
+	uint8_t *l1;
+	uint64_t l1_entries, l1_clusters;
+
+	/* The L2 table being filled. */
+	uint8_t *l2;
+	uint64_t cur_l1_index;
+	bool l2_used;
+
+	/* A cluster assembled from unaligned pieces. */
+	uint8_t *pbuf;
+	uint64_t pbuf_cluster;
+	bool pbuf_valid;
+
+	/* Data clusters waiting to be appended in one write. */
+	const uint8_t *run_buf;
+	uint64_t run_clusters;
+
+	uint64_t guest_pos; /* writes may not go below this */
+
+	/* Header cluster, built at create (streams write it first). */
+	uint8_t *hdr_cluster;
+	bool stream;
+	struct qcow_writer_stats plan;
+	struct qcow_writer_stats stats;
+};
+
+/* Append @len bytes at next_host_off (through the staging buffer). */
+errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
+			   size_t len);
+errcode_t qcow_writer_flush_obuf(struct qcow_writer *w);
+
+/* Compute the metadata placement from the cluster count so far. */
+struct qcow_writer_tail {
+	uint64_t l1_off, reftable_off, refblocks_off;
+	uint64_t reftable_clusters, refblocks, total_clusters;
+};
+void qcow_writer_plan_tail(const struct qcow_writer *w,
+			   uint64_t clusters_before,
+			   struct qcow_writer_tail *t);
+/* Encode the header cluster for a given tail placement. */
+errcode_t qcow_writer_build_header(struct qcow_writer *w,
+				   const struct qcow_writer_tail *t,
+				   const struct qcow_writer_opts *opts);
+errcode_t qcow_writer_write_tail(struct qcow_writer *w,
+				 const struct qcow_writer_tail *t);
+
+#endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow_writer_meta.c --- the writer's tail: L1 table, refcount table and
+ * refcount blocks, and the header that points at them.
+ *
+ * Allocation is strictly sequential and nothing is ever shared, so every
+ * host cluster from 0 to the end of the file has refcount 1 and the
+ * refcount blocks can be generated, not tracked.  Refcounts are 16 bits
+ * wide (refcount_order 4, the only width version 2 knows).
+ */
+#include <string.h>
+
+#include "qcow_endian.h"
+#include "qcow_err.h"
+#include "qcow_format.h"
+#include "qcow_writer_int.h"
+
+#define REFCOUNT_ORDER 4U
+
+static uint64_t div_round_up(uint64_t a, uint64_t b)
+{
+	return a / b + (a % b != 0);
+}
+
+void qcow_writer_plan_tail(const struct qcow_writer *w,
+			   uint64_t clusters_before,
+			   struct qcow_writer_tail *t)
+{
+	/* 16-bit refcounts: cluster_size / 2 entries per refcount block. */
+	uint64_t per_block = w->cluster_size * 8 >> REFCOUNT_ORDER;
+	uint64_t per_table_cluster = w->cluster_size / 8;
+	uint64_t rb = 0, rt = 0, total;
+
+	/* The refcount structures count themselves: iterate to a fixpoint. */
+	for (;;) {
+		uint64_t nrb, nrt;
+
+		total = clusters_before + w->l1_clusters + rt + rb;
+		nrb = div_round_up(total, per_block);
+		nrt = div_round_up(nrb, per_table_cluster);
+		if (nrb == rb && nrt == rt)
+			break;
+		rb = nrb;
+		rt = nrt;
+	}
+	t->l1_off = clusters_before << w->cluster_bits;
+	t->reftable_off = t->l1_off + (w->l1_clusters << w->cluster_bits);
+	t->refblocks_off = t->reftable_off + (rt << w->cluster_bits);
+	t->reftable_clusters = rt;
+	t->refblocks = rb;
+	t->total_clusters = total;
+}
+
+static errcode_t encode_fields(struct qcow_writer *w,
+			       const struct qcow_writer_tail *t)
+{
+	struct qcow_hdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = w->version;
+	hdr.cluster_bits = w->cluster_bits;
+	hdr.size = w->virtual_size;
+	hdr.l1_size = (uint32_t)w->l1_entries;
+	hdr.l1_table_offset = t->l1_off;
+	hdr.refcount_table_offset = t->reftable_off;
+	hdr.refcount_table_clusters = (uint32_t)t->reftable_clusters;
+	hdr.refcount_order = REFCOUNT_ORDER;
+	hdr.header_length = QCOW2_V3_HEADER_LEN;
+	return qcow_hdr_encode(&hdr, w->hdr_cluster, (size_t)w->cluster_size);
+}
+
+errcode_t qcow_writer_build_header(struct qcow_writer *w,
+				   const struct qcow_writer_tail *t,
+				   const struct qcow_writer_opts *opts)
+{
+	size_t pos = w->version == 2 ? QCOW2_V2_HEADER_LEN
+				     : QCOW2_V3_HEADER_LEN;
+	errcode_t err;
+
+	if (t->reftable_clusters > UINT32_MAX)
+		return QCOW_ERR_TOO_BIG;
+	err = encode_fields(w, t);
+	for (size_t i = 0; !err && i < opts->n_exts; i++)
+		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
+				      &pos, opts->exts[i].type,
+				      opts->exts[i].data, opts->exts[i].len);
+	/* The end-of-extensions marker is the zeroed 8 bytes at pos. */
+	return err;
+}
+
+static errcode_t emit_reftable(struct qcow_writer *w,
+			       const struct qcow_writer_tail *t)
+{
+	uint64_t per_cluster = w->cluster_size / 8;
+	errcode_t err = 0;
+
+	for (uint64_t c = 0; c < t->reftable_clusters && !err; c++) {
+		memset(w->l2, 0, (size_t)w->cluster_size);
+		for (uint64_t i = 0; i < per_cluster; i++) {
+			uint64_t block = c * per_cluster + i;
+
+			if (block >= t->refblocks)
+				break;
+			qcow_store_be64(w->l2 + i * 8,
+					t->refblocks_off +
+						(block << w->cluster_bits));
+		}
+		err = qcow_writer_emit(w, w->l2, (size_t)w->cluster_size);
+	}
+	return err;
+}
+
+static errcode_t emit_refblocks(struct qcow_writer *w,
+				const struct qcow_writer_tail *t)
+{
+	uint64_t per_block = w->cluster_size * 8 >> REFCOUNT_ORDER;
+	errcode_t err = 0;
+
+	for (uint64_t b = 0; b < t->refblocks && !err; b++) {
+		uint64_t first = b * per_block;
+
+		memset(w->l2, 0, (size_t)w->cluster_size);
+		for (uint64_t i = 0; i < per_block; i++) {
+			if (first + i >= t->total_clusters)
+				break;
+			qcow_store_be16(w->l2 + i * 2, 1);
+		}
+		err = qcow_writer_emit(w, w->l2, (size_t)w->cluster_size);
+	}
+	return err;
+}
+
+errcode_t qcow_writer_write_tail(struct qcow_writer *w,
+				 const struct qcow_writer_tail *t)
+{
+	uint64_t size = t->total_clusters << w->cluster_bits;
+	errcode_t err;
+
+	if (w->next_host_off != t->l1_off)
+		return QCOW_ERR_PLAN_MISMATCH;
+	err = qcow_writer_emit(w, w->l1,
+			       (size_t)(w->l1_clusters << w->cluster_bits));
+	if (!err)
+		err = emit_reftable(w, t);
+	if (!err)
+		err = emit_refblocks(w, t);
+	if (!err)
+		err = qcow_writer_flush_obuf(w);
+	if (!err)
+		err = w->io->set_size(w->io, size);
+	if (!err && !w->stream) {
+		/* Everything else is durable before the header says so. */
+		err = w->io->sync(w->io);
+		if (!err)
+			err = encode_fields(w, t);
+		if (!err)
+			err = w->io->pwrite(w->io, w->hdr_cluster,
+					    (size_t)w->cluster_size, 0);
+	}
+	if (!err)
+		err = w->io->sync(w->io);
+	if (!err)
+		w->stats.file_size = size;
+	return err;
+}

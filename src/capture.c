@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * capture.c --- "e2qcow capture": open the filesystem, map its used
+ * blocks, stream them in large reads into a qcow2 or raw sink, and move
+ * the finished image into place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ext2fs/ext2_err.h>
+
+#include "capture.h"
+#include "capture_info.h"
+#include "fsread.h"
+#include "fsread_err.h"
+#include "interrupt.h"
+#include "output.h"
+#include "progress.h"
+#include "qcow_err.h"
+#include "qcow_format.h"
+#include "sink.h"
+
+/* Bytes per read from the source: large, sequential I/O. */
+#define CHUNK_BYTES (4U << 20)
+/* Problems listed one by one before the rest are only counted. */
+#define WARNINGS_SHOWN 50
+
+struct capture {
+	const struct capture_opts *o;
+	struct fsread *fs;
+	struct fsread_info info;
+	struct fsread_stats stats;
+	struct extmap map;
+	struct output out;
+	struct progress prog;
+	uint64_t size;	       /* of the image: the filesystem's */
+	unsigned cluster_bits;
+	unsigned warnings_shown;
+	uint8_t *buf;
+};
+
+static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
+{
+	struct capture *c = ctx;
+
+	(void)err;
+	if (c->o->quiet)
+		return;
+	if (c->warnings_shown == WARNINGS_SHOWN) {
+		fprintf(stderr, "e2qcow: warning: further problems are only "
+				"counted\n");
+	}
+	if (c->warnings_shown++ >= WARNINGS_SHOWN)
+		return;
+	if (c->prog.enabled && c->prog.tty)
+		fputc('\n', stderr);
+	if (ino)
+		fprintf(stderr, "e2qcow: warning: inode %u: %s\n", ino, msg);
+	else
+		fprintf(stderr, "e2qcow: warning: %s\n", msg);
+}
+
+static bool on_tick(void *ctx, uint64_t done, uint64_t total)
+{
+	struct capture *c = ctx;
+
+	c->prog.total = total;
+	progress_update(&c->prog, done);
+	return interrupt_requested();
+}
+
+static void report_open_error(const char *src, errcode_t err)
+{
+	if (err == FSREAD_ERR_MOUNTED_RW)
+		fprintf(stderr,
+			"e2qcow: '%s' is mounted read-write, so an image of it "
+			"would be inconsistent\n"
+			"  Unmount it or remount it read-only; -f captures it "
+			"anyway.\n",
+			src);
+	else if (err == EXT2_ET_UNSUPP_FEATURE ||
+		 err == EXT2_ET_RO_UNSUPP_FEATURE)
+		com_err("e2qcow", err,
+			"while opening '%s'\n  -f captures it anyway, as far "
+			"as libext2fs can read it.",
+			src);
+	else if (err == EXT2_ET_BAD_MAGIC || err == EXT2_ET_SB_CSUM_INVALID ||
+		 err == EXT2_ET_CORRUPT_SUPERBLOCK || err == EXT2_ET_SHORT_READ)
+		com_err("e2qcow", err,
+			"while opening '%s': no usable ext2/3/4 superblock, "
+			"neither the primary nor a backup\n"
+			"  If you know where a backup is, give it with -b "
+			"(and -B).",
+			src);
+	else
+		com_err("e2qcow", err, "while opening filesystem '%s'", src);
+}
+
+static errcode_t open_source(struct capture *c)
+{
+	struct fsread_opts fo = {
+		.superblock = c->o->superblock,
+		.block_size = c->o->block_size,
+		.force = c->o->force,
+		.warn = on_warn,
+		.tick = on_tick,
+		.cb_ctx = c,
+	};
+	errcode_t err = fsread_open(c->o->source, &fo, &c->fs);
+
+	if (err) {
+		report_open_error(c->o->source, err);
+		return err;
+	}
+	fsread_get_info(c->fs, &c->info);
+	if (c->info.primary_err)
+		fprintf(stderr,
+			"e2qcow: warning: primary superblock of '%s' unusable "
+			"(%s); read the filesystem from the backup at block "
+			"%llu\n",
+			c->o->source, error_message(c->info.primary_err),
+			(unsigned long long)c->info.superblock);
+	if (c->info.mounted)
+		fprintf(stderr, "e2qcow: warning: '%s' is mounted\n",
+			c->o->source);
+	if (c->info.blocks_count > (1ULL << 62) / c->info.block_size) {
+		fprintf(stderr,
+			"e2qcow: '%s' claims %llu blocks of %u bytes, more "
+			"than any image can hold\n",
+			c->o->source, (unsigned long long)c->info.blocks_count,
+			c->info.block_size);
+		return EFBIG;
+	}
+	c->size = c->info.blocks_count * c->info.block_size;
+	return 0;
+}
+
+static unsigned log2u(uint64_t v)
+{
+	unsigned n = 0;
+
+	while (v > 1) {
+		v >>= 1;
+		n++;
+	}
+	return n;
+}
+
+static void choose_cluster_bits(struct capture *c)
+{
+	unsigned want = log2u(c->o->cluster_size ? c->o->cluster_size
+						 : c->info.block_size);
+	unsigned bits = qcow_writer_min_cluster_bits(c->size, want);
+
+	if (bits > want)
+		fprintf(stderr,
+			"e2qcow: note: using %u-byte clusters: with %u-byte "
+			"clusters the L1 table for %llu bytes would exceed "
+			"QEMU's 32 MiB limit\n",
+			1U << bits, 1U << want, (unsigned long long)c->size);
+	c->cluster_bits = bits;
+}
+
+static errcode_t map_source(struct capture *c)
+{
+	errcode_t err;
+
+	progress_start(&c->prog, c->o->progress, "mapping",
+		       c->info.inodes_count, false);
+	err = fsread_map(c->fs, c->o->all_data ? FSREAD_MAP_ALL_DATA : 0,
+			 &c->map, &c->stats);
+	progress_end(&c->prog);
+	if (err && err != FSREAD_ERR_CANCELLED)
+		com_err("e2qcow", err, "while mapping the blocks of '%s'",
+			c->o->source);
+	return err;
+}
+
+/* Every mapped block, in order, in reads of up to CHUNK_BYTES. */
+static errcode_t copy_blocks(struct capture *c, struct sink *s,
+			     const char *label)
+{
+	unsigned bs = c->info.block_size;
+	uint64_t per_chunk = CHUNK_BYTES / bs;
+	uint64_t done = 0;
+	errcode_t err = 0;
+
+	progress_start(&c->prog, c->o->progress, label,
+		       extmap_total(&c->map) * bs, true);
+	for (size_t i = 0; i < c->map.n && !err; i++) {
+		const struct extmap_run *run = &c->map.runs[i];
+
+		for (uint64_t at = 0; at < run->count && !err;) {
+			uint64_t n = run->count - at;
+
+			if (n > per_chunk)
+				n = per_chunk;
+			if (interrupt_requested()) {
+				err = FSREAD_ERR_CANCELLED;
+				break;
+			}
+			err = fsread_read(c->fs, run->start + at, n, c->buf,
+					  &c->stats);
+			if (err) {
+				com_err("e2qcow", err, "while reading '%s'",
+					c->o->source);
+				break;
+			}
+			err = s->write(s, (run->start + at) * bs, c->buf,
+				       (size_t)(n * bs));
+			if (err)
+				com_err("e2qcow", err, "while writing '%s'",
+					c->o->image);
+			at += n;
+			done += n * bs;
+			progress_update(&c->prog, done);
+		}
+	}
+	progress_end(&c->prog);
+	return err;
+}
+
+static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
+			     struct qcow_writer_ext *ext, char *text,
+			     size_t text_cap)
+{
+	size_t hdr_len = c->o->qcow_version == 2 ? QCOW2_V2_HEADER_LEN
+						 : QCOW2_V3_HEADER_LEN;
+	size_t room = ((size_t)1 << c->cluster_bits) - hdr_len - 16;
+
+	memset(wo, 0, sizeof(*wo));
+	wo->cluster_bits = c->cluster_bits;
+	wo->version = c->o->qcow_version;
+	wo->virtual_size = c->size;
+	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
+	ext->data = text;
+	ext->len = (uint32_t)capture_info_format(
+		text, room < text_cap ? room : text_cap, c->o->source,
+		&c->info, c->o->all_data);
+	wo->exts = ext;
+	wo->n_exts = ext->len ? 1 : 0;
+}
+
+/* A stream gets its header first, so a dry run plans the layout. */
+static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
+			     struct qcow_writer_stats *plan)
+{
+	struct qcow_io *null_io = NULL;
+	struct sink *s = NULL;
+	errcode_t err;
+
+	err = qcow_io_null_create(&null_io);
+	if (!err)
+		err = sink_qcow_create(null_io, wo, &s);
+	if (!err)
+		err = copy_blocks(c, s, "planning");
+	if (!err)
+		err = s->finish(s);
+	if (!err)
+		sink_qcow_stats(s, plan);
+	sink_free(s);
+	qcow_io_free(null_io);
+	return err;
+}
+
+static errcode_t write_image(struct capture *c, struct qcow_io *io)
+{
+	struct qcow_writer_stats plan;
+	struct qcow_writer_opts wo;
+	struct qcow_writer_ext ext;
+	struct sink *s = NULL;
+	char text[512];
+	errcode_t err;
+
+	if (c->o->raw) {
+		err = sink_raw_create(io, c->size,
+				      c->out.kind != OUTPUT_DEVICE, &s);
+	} else {
+		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
+		err = 0;
+		if (io->sequential) {
+			err = plan_stream(c, &wo, &plan);
+			wo.plan = &plan;
+		}
+		if (!err)
+			err = sink_qcow_create(io, &wo, &s);
+	}
+	if (err) {
+		if (err != FSREAD_ERR_CANCELLED)
+			com_err("e2qcow", err, "while starting '%s'",
+				c->o->image);
+		return err;
+	}
+	err = copy_blocks(c, s, "copying");
+	if (!err) {
+		err = s->finish(s);
+		if (err)
+			com_err("e2qcow", err, "while finishing '%s'",
+				c->o->image);
+	}
+	sink_free(s);
+	return err;
+}
+
+static errcode_t open_output(struct capture *c, struct qcow_io **io)
+{
+	const char *what = "opening the output";
+	errcode_t err;
+
+	err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
+	if (err == EEXIST)
+		fprintf(stderr,
+			"e2qcow: '%s' already exists; use --overwrite to "
+			"replace it\n",
+			c->o->image);
+	else if (err == ENOTTY)
+		fprintf(stderr, "e2qcow: refusing to write an image to a "
+				"terminal; redirect standard output\n");
+	else if (err)
+		com_err("e2qcow", err, "while %s '%s'", what, c->o->image);
+	if (err)
+		return err;
+	if (c->out.kind == OUTPUT_DEVICE && c->o->raw &&
+	    c->out.device_size < c->size) {
+		fprintf(stderr,
+			"e2qcow: device '%s' holds %llu bytes, the filesystem "
+			"needs %llu\n",
+			c->o->image, (unsigned long long)c->out.device_size,
+			(unsigned long long)c->size);
+		return ENOSPC;
+	}
+	if (c->out.kind == OUTPUT_STREAM)
+		return qcow_io_stream_create(c->out.fd, io);
+	return qcow_io_fd_create(c->out.fd, io);
+}
+
+static void report_summary(struct capture *c)
+{
+	const struct fsread_stats *st = &c->stats;
+
+	if (st->warnings || st->read_errors)
+		fprintf(stderr,
+			"e2qcow: '%s' is damaged: %llu problems (%llu inodes "
+			"affected), %llu unreadable blocks zero-filled; the "
+			"image holds everything that could be read\n",
+			c->o->source, (unsigned long long)st->warnings,
+			(unsigned long long)st->inodes_with_errors,
+			(unsigned long long)st->read_errors);
+	if (c->o->progress)
+		fprintf(stderr,
+			"e2qcow: captured %llu metadata and %llu data blocks "
+			"of %u bytes from '%s'\n",
+			(unsigned long long)st->meta_blocks,
+			(unsigned long long)st->data_blocks,
+			c->info.block_size, c->o->source);
+}
+
+static int run(struct capture *c)
+{
+	struct qcow_io *io = NULL;
+	errcode_t err;
+
+	err = open_source(c);
+	if (err)
+		return EXIT_FAILED;
+	if (!c->o->raw)
+		choose_cluster_bits(c);
+	c->buf = malloc(CHUNK_BYTES);
+	if (!c->buf)
+		return EXIT_FAILED;
+	err = map_source(c);
+	if (!err)
+		err = open_output(c, &io);
+	if (!err)
+		err = write_image(c, io);
+	if (!err) {
+		err = output_commit(&c->out);
+		if (err == EEXIST)
+			fprintf(stderr,
+				"e2qcow: '%s' appeared while capturing; not "
+				"replaced (use --overwrite)\n",
+				c->o->image);
+		else if (err)
+			com_err("e2qcow", err, "while moving the image to '%s'",
+				c->o->image);
+	}
+	qcow_io_free(io);
+	if (err) {
+		output_abort(&c->out);
+		if (err == FSREAD_ERR_CANCELLED)
+			fprintf(stderr, "e2qcow: interrupted; no image "
+					"written\n");
+		return EXIT_FAILED;
+	}
+	report_summary(c);
+	return c->stats.warnings || c->stats.read_errors ? EXIT_DAMAGED
+							 : EXIT_OK;
+}
+
+int capture_main(int argc, char **argv)
+{
+	struct capture_opts o;
+	struct capture c;
+	bool done;
+	int status;
+
+	status = capture_parse_args(argc, argv, &o, &done);
+	if (status || done)
+		return status;
+	memset(&c, 0, sizeof(c));
+	c.o = &o;
+	c.out.fd = -1;
+	extmap_init(&c.map);
+	interrupt_install();
+	status = run(&c);
+	extmap_free(&c.map);
+	fsread_close(c.fs);
+	free(c.buf);
+	return status;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/*
+ * capture_info.c --- the capture description stored in the image.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture_info.h"
+
+#ifndef E2QCOW_VERSION
+#define E2QCOW_VERSION "unknown"
+#endif
+
+static void format_uuid(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+size_t capture_info_format(char *buf, size_t cap, const char *source,
+			   const struct fsread_info *info, bool all_data)
+{
+	char uuid[37], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t src_len = strlen(source);
+	int head;
+
+	format_uuid(info->uuid, uuid);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	head = snprintf(buf, cap,
+			"e2qcow-capture: 1\n"
+			"tool: e2qcow " E2QCOW_VERSION "\n"
+			"uuid: %s\n"
+			"block_size: %u\n"
+			"blocks: %llu\n"
+			"mode: %s\n"
+			"superblock: %llu\n"
+			"time: %s\n"
+			"source: ",
+			uuid, info->block_size,
+			(unsigned long long)info->blocks_count,
+			all_data ? "all-data" : "metadata",
+			(unsigned long long)info->superblock, when);
+	if (head < 0 || (size_t)head + 2 > cap)
+		return 0;
+	/* Keep the end of a long path: it names the device or file. */
+	if (src_len > cap - (size_t)head - 1) {
+		source += src_len - (cap - (size_t)head - 1);
+		src_len = cap - (size_t)head - 1;
+	}
+	memcpy(buf + head, source, src_len);
+	buf[head + src_len] = '\n';
+	return (size_t)head + src_len + 1;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capture_info.h --- the text stored in e2qcow's qcow2 header extension:
+ * what was captured, from where, when.  "key: value" lines, so that
+ * later versions can add keys and old readers skip them.
+ */
+#ifndef CAPTURE_INFO_H
+#define CAPTURE_INFO_H
+
+#include <stddef.h>
+
+#include "fsread.h"
+
+/*
+ * capture_info_format() - write the text into @buf (at most @cap bytes,
+ * no terminating NUL counted in the result).  The source path is
+ * shortened from the left if the whole does not fit.
+ */
+size_t capture_info_format(char *buf, size_t cap, const char *source,
+			   const struct fsread_info *info, bool all_data);
+
+#endif

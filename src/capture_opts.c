@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * capture_opts.c --- option parsing for "e2qcow capture".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture_opts.h"
+
+enum { OPT_OVERWRITE = 256, OPT_QCOW_VERSION };
+
+void capture_usage(FILE *f)
+{
+	fputs("usage: e2qcow capture [-afpqr] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
+	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
+	      "                      [--overwrite] SOURCE IMAGE\n"
+	      "\n"
+	      "Capture the metadata of the ext2/3/4 filesystem on SOURCE (a device\n"
+	      "or image file) into IMAGE, a qcow2 image (or raw with -r).  IMAGE\n"
+	      "may be - for standard output.\n"
+	      "\n"
+	      "  -a                 also capture all file data (a backup)\n"
+	      "  -r, --raw          write a sparse raw image instead of qcow2\n"
+	      "  -b SUPERBLOCK      open the filesystem from this backup superblock\n"
+	      "  -B BLOCKSIZE       block size of that superblock (default: probe)\n"
+	      "  -C, --cluster-size SIZE\n"
+	      "                     qcow2 cluster size, 512 to 2M (default: the\n"
+	      "                     filesystem block size, larger if needed)\n"
+	      "      --qcow-version N\n"
+	      "                     2 for old readers such as e2image -r (default 3)\n"
+	      "  -f                 capture a filesystem mounted read-write, or one\n"
+	      "                     with features libext2fs does not know\n"
+	      "  -p                 show progress on standard error\n"
+	      "  -q                 do not list each problem found, only the count\n"
+	      "      --overwrite    replace IMAGE if it exists\n"
+	      "  -h, --help         show this help\n",
+	      f);
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "e2qcow capture: %s%s%s\n", msg, arg ? ": " : "",
+		arg ? arg : "");
+	fputs("Try 'e2qcow capture --help'.\n", stderr);
+	return 2;
+}
+
+static int parse_one(int c, struct capture_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'a':
+		o->all_data = true;
+		break;
+	case 'r':
+		o->raw = true;
+		break;
+	case 'f':
+		o->force = true;
+		break;
+	case 'p':
+		o->progress = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'b':
+		if (!parse_size(optarg, &v) || !v)
+			return usage_error("bad superblock number", optarg);
+		o->superblock = v;
+		break;
+	case 'B':
+		if (!parse_size(optarg, &v) || !is_pow2(v) || v < 1024 ||
+		    v > 65536)
+			return usage_error(
+				"block size must be a power of two from 1024 to 65536",
+				optarg);
+		o->block_size = (unsigned)v;
+		break;
+	case 'C':
+		if (!parse_size(optarg, &v) || !is_pow2(v) || v < 512 ||
+		    v > (2U << 20))
+			return usage_error(
+				"cluster size must be a power of two from 512 to 2M",
+				optarg);
+		o->cluster_size = (unsigned)v;
+		break;
+	case OPT_QCOW_VERSION:
+		if (strcmp(optarg, "2") && strcmp(optarg, "3"))
+			return usage_error("qcow2 version must be 2 or 3",
+					   optarg);
+		o->qcow_version = (unsigned)atoi(optarg);
+		break;
+	case OPT_OVERWRITE:
+		o->overwrite = true;
+		break;
+	default:
+		return usage_error("invalid option", NULL);
+	}
+	return 0;
+}
+
+int capture_parse_args(int argc, char **argv, struct capture_opts *o,
+		       bool *done)
+{
+	static const struct option longopts[] = {
+		{ "raw", no_argument, NULL, 'r' },
+		{ "cluster-size", required_argument, NULL, 'C' },
+		{ "qcow-version", required_argument, NULL, OPT_QCOW_VERSION },
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, status;
+
+	memset(o, 0, sizeof(*o));
+	o->qcow_version = 3;
+	*done = false;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+afpqrb:B:C:h", longopts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			capture_usage(stdout);
+			*done = true;
+			return 0;
+		}
+		if (c == '?')
+			return usage_error("invalid option or missing argument",
+					   argv[optind - 1]);
+		status = parse_one(c, o);
+		if (status)
+			return status;
+	}
+	if (argc - optind != 2)
+		return usage_error("need a SOURCE and an IMAGE", NULL);
+	if (o->block_size && !o->superblock)
+		return usage_error("-B goes with -b", NULL);
+	if (o->raw && (o->cluster_size || o->qcow_version != 3))
+		return usage_error("-C and --qcow-version are for qcow2 output",
+				   NULL);
+	o->source = argv[optind];
+	o->image = argv[optind + 1];
+	return 0;
+}

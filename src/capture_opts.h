@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capture_opts.h --- the capture subcommand's command line.
+ */
+#ifndef CAPTURE_OPTS_H
+#define CAPTURE_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct capture_opts {
+	const char *source;
+	const char *image;
+	bool all_data;	  /* -a */
+	bool raw;	  /* -r */
+	bool force;	  /* -f */
+	bool progress;	  /* -p */
+	bool overwrite;	  /* --overwrite */
+	bool quiet;	  /* -q: no per-inode warnings, summary only */
+	uint64_t superblock; /* -b */
+	unsigned block_size; /* -B */
+	unsigned cluster_size; /* -C; 0: the filesystem block size */
+	unsigned qcow_version; /* --qcow-version */
+};
+
+/*
+ * capture_parse_args() - parse argv (argv[0] is the subcommand name).
+ * Returns 0 to go on, or an exit status: 0 after --help, 2 after a usage
+ * error (already reported on stderr).
+ */
+int capture_parse_args(int argc, char **argv, struct capture_opts *o,
+		       bool *done);
+void capture_usage(FILE *f);
+
+/* Parse "4096", "64k", "2M"; false on junk or overflow. */
+bool parse_size(const char *s, uint64_t *out);
+
+#endif

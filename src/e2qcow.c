@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * e2qcow.c --- main(): register error tables, dispatch subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <ext2fs/ext2_err.h>
+
+#include "capture.h"
+#include "fsread_err.h"
+#include "qcow_err.h"
+
+#ifndef E2QCOW_VERSION
+#define E2QCOW_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("usage: e2qcow capture [options] SOURCE IMAGE\n"
+	      "       e2qcow --version | --help\n"
+	      "\n"
+	      "Image ext2/ext3/ext4 filesystems into qcow2.\n"
+	      "  capture   metadata (or, with -a, everything used) into qcow2 or raw\n"
+	      "\n"
+	      "'e2qcow capture --help' lists the options; man e2qcow has the rest.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	initialize_ext2_error_table();
+	initialize_e2qf_error_table();
+	initialize_e2qo_error_table();
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "capture"))
+		return capture_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("e2qcow %s\n", E2QCOW_VERSION);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "e2qcow: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

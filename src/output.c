@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * output.c --- atomic image output: temporary name, then rename.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output.h"
+
+static char *dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	char *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+static errcode_t make_temp(struct output *o)
+{
+	char *copy = strdup(o->path);
+	char *dir = dir_of(o->path);
+	errcode_t err = 0;
+	mode_t mask;
+	int len;
+
+	if (!copy || !dir) {
+		err = ENOMEM;
+		goto out;
+	}
+	len = snprintf(NULL, 0, "%s/.%s.e2qcow-XXXXXX", dir, basename(copy));
+	o->tmp_path = malloc((size_t)len + 1);
+	if (!o->tmp_path) {
+		err = ENOMEM;
+		goto out;
+	}
+	snprintf(o->tmp_path, (size_t)len + 1, "%s/.%s.e2qcow-XXXXXX", dir,
+		 basename(copy));
+	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+	if (o->fd < 0) {
+		err = errno;
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		goto out;
+	}
+	/* mkstemp makes 0600; an image is an ordinary file. */
+	mask = umask(0);
+	umask(mask);
+	fchmod(o->fd, 0666 & ~mask);
+out:
+	free(copy);
+	free(dir);
+	return err;
+}
+
+static errcode_t open_device(struct output *o)
+{
+	uint64_t size = 0;
+
+	o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
+	if (o->fd < 0)
+		return errno;
+	if (ioctl(o->fd, BLKGETSIZE64, &size) < 0)
+		return errno;
+	o->device_size = size;
+	return 0;
+}
+
+errcode_t output_open(struct output *o, const char *path, bool overwrite,
+		      const char **what)
+{
+	struct stat st;
+
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->fd = -1;
+	o->overwrite = overwrite;
+	if (!strcmp(path, "-")) {
+		o->kind = OUTPUT_STREAM;
+		o->fd = STDOUT_FILENO;
+		*what = "checking standard output";
+		return isatty(STDOUT_FILENO) ? ENOTTY : 0;
+	}
+	if (stat(path, &st) == 0) {
+		*what = "checking the output";
+		if (!overwrite)
+			return EEXIST;
+		if (S_ISBLK(st.st_mode)) {
+			o->kind = OUTPUT_DEVICE;
+			*what = "opening the output device";
+			return open_device(o);
+		}
+		if (S_ISDIR(st.st_mode))
+			return EISDIR;
+		if (!S_ISREG(st.st_mode)) {
+			/* A FIFO or character device: write it as a stream. */
+			o->kind = OUTPUT_STREAM;
+			o->fd = open(path, O_WRONLY | O_CLOEXEC);
+			return o->fd < 0 ? errno : 0;
+		}
+	} else if (errno != ENOENT) {
+		*what = "checking the output";
+		return errno;
+	}
+	o->kind = OUTPUT_FILE;
+	*what = "creating a temporary file beside the output";
+	return make_temp(o);
+}
+
+static void sync_dir(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd;
+
+	if (!dir)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+errcode_t output_commit(struct output *o)
+{
+	errcode_t err = 0;
+
+	if (o->kind == OUTPUT_FILE) {
+		if (o->overwrite) {
+			if (rename(o->tmp_path, o->path) < 0)
+				err = errno;
+		} else if (link(o->tmp_path, o->path) == 0) {
+			/* link() never replaces: a target that appeared
+			 * meanwhile is kept. */
+			unlink(o->tmp_path);
+		} else if (errno == EPERM || errno == EOPNOTSUPP) {
+			/* No hard links here (vfat): check, then rename. */
+			if (access(o->path, F_OK) == 0)
+				err = EEXIST;
+			else if (rename(o->tmp_path, o->path) < 0)
+				err = errno;
+		} else {
+			err = errno;
+		}
+		if (!err) {
+			free(o->tmp_path);
+			o->tmp_path = NULL;
+			sync_dir(o->path);
+		}
+	}
+	if (o->fd >= 0 && o->kind != OUTPUT_STREAM) {
+		if (close(o->fd) < 0 && !err)
+			err = errno;
+		o->fd = -1;
+	}
+	return err;
+}
+
+void output_abort(struct output *o)
+{
+	if (o->fd >= 0 && o->kind != OUTPUT_STREAM)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp_path) {
+		unlink(o->tmp_path);
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+	}
+}

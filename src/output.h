@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output.h --- the file an image is written to, made atomic.
+ *
+ * A regular file is written under a temporary name beside the target
+ * and only renamed into place once complete, so an interrupted or failed
+ * run leaves nothing that looks like a finished image.  An existing
+ * target is replaced only when asked.  "-" is standard output (a
+ * stream); a block device is written in place.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <et/com_err.h>
+
+enum output_kind { OUTPUT_FILE, OUTPUT_DEVICE, OUTPUT_STREAM };
+
+struct output {
+	enum output_kind kind;
+	const char *path;	/* as the user gave it */
+	char *tmp_path;		/* OUTPUT_FILE: the temporary name */
+	int fd;
+	bool overwrite;
+	uint64_t device_size;	/* OUTPUT_DEVICE */
+};
+
+/*
+ * output_open() - prepare @path.  Fails with EEXIST when it exists and
+ * @overwrite is false, ENOTTY for a terminal on standard output.  On
+ * failure *@what says what was being done, for the message.
+ */
+errcode_t output_open(struct output *o, const char *path, bool overwrite,
+		      const char **what);
+/* Move the finished file into place (rename, or link for no-replace). */
+errcode_t output_commit(struct output *o);
+/* Drop a temporary file; safe to call at any point, and twice. */
+void output_abort(struct output *o);
+
+#endif

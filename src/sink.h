@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sink.h --- where captured blocks go: a qcow2 writer or a raw image.
+ *
+ * The capture pipeline hands a sink guest data in increasing offset
+ * order and calls finish once; free never writes.
+ */
+#ifndef SINK_H
+#define SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <et/com_err.h>
+
+#include "qcow_io.h"
+#include "qcow_writer.h"
+
+struct sink {
+	errcode_t (*write)(struct sink *s, uint64_t off, const void *buf,
+			   size_t len);
+	errcode_t (*finish)(struct sink *s);
+	void (*destroy)(struct sink *s);
+};
+
+/* qcow2 through qcow_writer; @io stays the caller's. */
+errcode_t sink_qcow_create(struct qcow_io *io,
+			   const struct qcow_writer_opts *opts,
+			   struct sink **out);
+/* Figures of a qcow2 sink (the plan of a stream run). */
+void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
+
+/*
+ * Raw image of @size bytes.  @skip_zero leaves all-zero blocks as holes
+ * (only right on a fresh file or a stream, never on a used device).
+ */
+errcode_t sink_raw_create(struct qcow_io *io, uint64_t size, bool skip_zero,
+			  struct sink **out);
+
+void sink_free(struct sink *s); /* NULL-safe */
+
+#endif

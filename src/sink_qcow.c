@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sink_qcow.c --- the qcow2 sink: a thin adapter over qcow_writer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "sink.h"
+
+struct qcow_sink {
+	struct sink s; /* first */
+	struct qcow_writer *w;
+};
+
+static errcode_t qs_write(struct sink *s, uint64_t off, const void *buf,
+			  size_t len)
+{
+	return qcow_writer_pwrite(((struct qcow_sink *)s)->w, off, buf, len);
+}
+
+static errcode_t qs_finish(struct sink *s)
+{
+	return qcow_writer_finish(((struct qcow_sink *)s)->w);
+}
+
+static void qs_destroy(struct sink *s)
+{
+	qcow_writer_free(((struct qcow_sink *)s)->w);
+	free(s);
+}
+
+errcode_t sink_qcow_create(struct qcow_io *io,
+			   const struct qcow_writer_opts *opts,
+			   struct sink **out)
+{
+	struct qcow_sink *q = calloc(1, sizeof(*q));
+	errcode_t err;
+
+	if (!q)
+		return ENOMEM;
+	err = qcow_writer_create(io, opts, &q->w);
+	if (err) {
+		free(q);
+		return err;
+	}
+	q->s.write = qs_write;
+	q->s.finish = qs_finish;
+	q->s.destroy = qs_destroy;
+	*out = &q->s;
+	return 0;
+}
+
+void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st)
+{
+	qcow_writer_stats(((const struct qcow_sink *)s)->w, st);
+}
+
+void sink_free(struct sink *s)
+{
+	if (s)
+		s->destroy(s);
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sink_raw.c --- the raw sink: blocks at their own offsets, holes for
+ * everything not captured, exactly the filesystem's size.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink.h"
+
+/* Granule of hole detection: the smallest ext block. */
+#define RAW_ZERO_GRANULE 1024U
+
+struct raw_sink {
+	struct sink s; /* first */
+	struct qcow_io *io;
+	uint64_t size;
+	bool skip_zero;
+};
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
+}
+
+/* Write the non-zero stretches of @buf, each in one call. */
+static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
+				      const uint8_t *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start, n;
+
+		while (i < len) {
+			n = len - i < RAW_ZERO_GRANULE ? len - i
+						       : RAW_ZERO_GRANULE;
+			if (!all_zero(buf + i, n))
+				break;
+			i += n;
+		}
+		start = i;
+		while (i < len) {
+			n = len - i < RAW_ZERO_GRANULE ? len - i
+						       : RAW_ZERO_GRANULE;
+			if (all_zero(buf + i, n))
+				break;
+			i += n;
+		}
+		if (i > start) {
+			errcode_t err = r->io->pwrite(r->io, buf + start,
+						      i - start, off + start);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static errcode_t rs_write(struct sink *s, uint64_t off, const void *buf,
+			  size_t len)
+{
+	struct raw_sink *r = (struct raw_sink *)s;
+
+	if (off > r->size || len > r->size - off)
+		return EFBIG;
+	if (r->skip_zero)
+		return write_skipping_zeros(r, off, buf, len);
+	return r->io->pwrite(r->io, buf, len, off);
+}
+
+static errcode_t rs_finish(struct sink *s)
+{
+	struct raw_sink *r = (struct raw_sink *)s;
+	errcode_t err = r->io->set_size(r->io, r->size);
+
+	if (!err)
+		err = r->io->sync(r->io);
+	return err;
+}
+
+static void rs_destroy(struct sink *s)
+{
+	free(s);
+}
+
+errcode_t sink_raw_create(struct qcow_io *io, uint64_t size, bool skip_zero,
+			  struct sink **out)
+{
+	struct raw_sink *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return ENOMEM;
+	r->io = io;
+	r->size = size;
+	r->skip_zero = skip_zero;
+	r->s.write = rs_write;
+	r->s.finish = rs_finish;
+	r->s.destroy = rs_destroy;
+	*out = &r->s;
+	return 0;
+}
