@@ -35,6 +35,9 @@ errcode_t extmap_add(struct extmap *m, uint64_t start, uint64_t count)
 			last->count = start + count - last->start;
 		return 0;
 	}
+	/* Decide before a realloc can move the array under @last. */
+	if (last && start < last->start)
+		m->sorted = 0;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
 		struct extmap_run *r;
@@ -47,8 +50,6 @@ errcode_t extmap_add(struct extmap *m, uint64_t start, uint64_t count)
 		m->runs = r;
 		m->cap = cap;
 	}
-	if (last && start < last->start)
-		m->sorted = 0;
 	m->runs[m->n].start = start;
 	m->runs[m->n].count = count;
 	m->n++;

@@ -110,6 +110,50 @@ static errcode_t open_backup(const char *path, int flags, ext2_filsys *fs,
 	return err;
 }
 
+static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v >= lo && v <= hi && !(v & (v - 1));
+}
+
+/*
+ * Opening with EXT2_FLAG_IGNORE_SB_ERRORS skips libext2fs's own checks,
+ * and some broken superblocks then make it divide by zero (e2fsck 1.47.0
+ * dies that way on e2fsprogs' f_desc_size_zero).  Only go there when the
+ * fields it divides by are sane.
+ */
+static bool forced_open_is_safe(const char *path)
+{
+	uint8_t sb[FSREAD_SB_LEN];
+	uint32_t log_bs, bs, cluster_log;
+	FILE *f = fopen(path, "rb");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fseek(f, FSREAD_SB_OFFSET, SEEK_SET) == 0 &&
+	     fread(sb, 1, sizeof(sb), f) == sizeof(sb);
+	fclose(f);
+	if (!ok || fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
+		return false;
+	log_bs = fsread_le32(sb + FSREAD_SB_LOG_BLOCK_SIZE);
+	cluster_log = fsread_le32(sb + FSREAD_SB_LOG_CLUSTER_SIZE);
+	if (log_bs > 6 || cluster_log < log_bs || cluster_log > log_bs + 16)
+		return false;
+	bs = 1024U << log_bs;
+	if (!fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP) ||
+	    !fsread_le32(sb + FSREAD_SB_CLUSTERS_PER_GROUP) ||
+	    !fsread_le32(sb + FSREAD_SB_INODES_PER_GROUP))
+		return false;
+	if (fsread_le32(sb + FSREAD_SB_REV_LEVEL) > 0 &&
+	    !pow2_between(fsread_le16(sb + FSREAD_SB_INODE_SIZE), 128, bs))
+		return false;
+	if ((fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
+	     FSREAD_INCOMPAT_64BIT) &&
+	    !pow2_between(fsread_le16(sb + FSREAD_SB_DESC_SIZE), 32, bs))
+		return false;
+	return true;
+}
+
 static errcode_t open_fs(struct fsread *r, const char *path)
 {
 	int flags = OPEN_FLAGS | (r->opts.force ? EXT2_FLAG_FORCE : 0);
@@ -127,7 +171,8 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 		return 0;
 	}
 	/* Last resort: the primary, accepting inconsistent descriptors. */
-	if (!try_open(path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
+	if (forced_open_is_safe(path) &&
+	    !try_open(path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
 		      &r->fs)) {
 		r->info.primary_err = err;
 		return 0;
