@@ -389,9 +389,10 @@ static int run(struct capture *c)
 	qcow_io_free(io);
 	if (err) {
 		output_abort(&c->out);
-		if (err == FSREAD_ERR_CANCELLED)
-			fprintf(stderr, "e2qcow: interrupted; no image "
-					"written\n");
+		if (err == FSREAD_ERR_CANCELLED || interrupt_requested())
+			fprintf(stderr, "e2qcow: interrupted by signal %d; no "
+					"image written\n",
+				interrupt_signal());
 		return EXIT_FAILED;
 	}
 	report_summary(c);

@@ -24,8 +24,10 @@ void interrupt_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	/* A closed pipe is an error to report (EPIPE), not a silent death. */
+	/* A closed pipe or a file-size limit is an error to report (EPIPE,
+	 * EFBIG) and clean up after, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 bool interrupt_requested(void)

@@ -94,6 +94,13 @@ errcode_t output_open(struct output *o, const char *path, bool overwrite,
 	}
 	if (stat(path, &st) == 0) {
 		*what = "checking the output";
+		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+			/* A pipe or character device: nothing is replaced. */
+			*what = "opening the output";
+			o->kind = OUTPUT_STREAM;
+			o->fd = open(path, O_WRONLY | O_CLOEXEC);
+			return o->fd < 0 ? errno : 0;
+		}
 		if (!overwrite)
 			return EEXIST;
 		if (S_ISBLK(st.st_mode)) {
@@ -101,14 +108,8 @@ errcode_t output_open(struct output *o, const char *path, bool overwrite,
 			*what = "opening the output device";
 			return open_device(o);
 		}
-		if (S_ISDIR(st.st_mode))
-			return EISDIR;
-		if (!S_ISREG(st.st_mode)) {
-			/* A FIFO or character device: write it as a stream. */
-			o->kind = OUTPUT_STREAM;
-			o->fd = open(path, O_WRONLY | O_CLOEXEC);
-			return o->fd < 0 ? errno : 0;
-		}
+		if (!S_ISREG(st.st_mode))
+			return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 	} else if (errno != ENOENT) {
 		*what = "checking the output";
 		return errno;
@@ -160,7 +161,7 @@ errcode_t output_commit(struct output *o)
 			sync_dir(o->path);
 		}
 	}
-	if (o->fd >= 0 && o->kind != OUTPUT_STREAM) {
+	if (o->fd >= 0 && o->fd != STDOUT_FILENO) {
 		if (close(o->fd) < 0 && !err)
 			err = errno;
 		o->fd = -1;
@@ -170,7 +171,7 @@ errcode_t output_commit(struct output *o)
 
 void output_abort(struct output *o)
 {
-	if (o->fd >= 0 && o->kind != OUTPUT_STREAM)
+	if (o->fd >= 0 && o->fd != STDOUT_FILENO)
 		close(o->fd);
 	o->fd = -1;
 	if (o->tmp_path) {

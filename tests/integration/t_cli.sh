@@ -1,0 +1,97 @@
+#!/bin/bash
+# t_cli.sh: the command line's promises.  Usage errors exit 2; bad
+# input exits 1 with one clear line naming the file and leaves nothing
+# behind; an existing image is never replaced unasked; a file-size limit
+# and an interrupt leave no image and no temporary file.
+. "$(dirname "$0")/lib.sh"
+need mke2fs qemu-img
+cd "$T"
+
+no_leftovers() {
+	local left
+	left=$(find "$T" -maxdepth 1 -name '.*e2qcow-*')
+	[ -z "$left" ] || fail "$1: temporary files left: $left"
+}
+
+# expect STATUS PATTERN CMD...: exit status and a stderr line.
+expect() {
+	local want=$1 pattern=$2 rc=0
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want: $(cat "$T/err")"
+	grep -q -- "$pattern" "$T/err" "$T/out" ||
+		fail "$*: no '$pattern' in: $(cat "$T/err")"
+}
+
+mke2fs -q -F -t ext4 -b 1024 fs.img 32M
+
+# Usage.
+expect 2 usage "$E2QCOW"
+expect 2 "unknown command" "$E2QCOW" frobnicate
+expect 2 "need a SOURCE" "$E2QCOW" capture fs.img
+expect 2 "cluster size" "$E2QCOW" capture -C 1000 fs.img x.qcow2
+expect 2 "cluster size" "$E2QCOW" capture -C 4M fs.img x.qcow2
+expect 2 "qcow2 version" "$E2QCOW" capture --qcow-version 1 fs.img x.qcow2
+expect 2 "invalid option" "$E2QCOW" capture -Z fs.img x.qcow2
+expect 2 "-B goes with -b" "$E2QCOW" capture -B 1024 fs.img x.qcow2
+expect 0 "usage: e2qcow capture" "$E2QCOW" capture --help
+expect 0 "e2qcow [0-9]" "$E2QCOW" --version
+[ ! -e x.qcow2 ] || fail "a usage error wrote an image"
+
+# Not a filesystem, missing source: one line naming the file.
+head -c 4M /dev/urandom >junk.img
+expect 1 "'junk.img'" "$E2QCOW" capture junk.img junk.qcow2
+[ ! -e junk.qcow2 ] || fail "junk input left an image"
+expect 1 "'missing.img'" "$E2QCOW" capture missing.img m.qcow2
+expect 1 "'nodir/x.qcow2'" "$E2QCOW" capture fs.img nodir/x.qcow2
+no_leftovers "bad input"
+
+# An existing image is kept unless --overwrite.
+echo "precious" >exists.qcow2
+expect 1 "--overwrite" "$E2QCOW" capture fs.img exists.qcow2
+[ "$(cat exists.qcow2)" = precious ] || fail "existing output was changed"
+"$E2QCOW" capture --overwrite fs.img exists.qcow2 || fail "--overwrite"
+qemu_check exists.qcow2
+no_leftovers "overwrite"
+
+# A file-size limit: a clean error, no image, no temporary file.
+mkdir -p data
+"$TOOLS/mkpattern" -s data/big 8M
+mke2fs -q -F -t ext4 -b 4096 -d data big.img 64M
+rc=0
+(ulimit -f 1024 && "$E2QCOW" capture -a big.img limited.qcow2) 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "file-size limit: exit $rc: $(cat "$T/err")"
+grep -q "too large" "$T/err" || fail "file-size limit message: $(cat "$T/err")"
+[ ! -e limited.qcow2 ] || fail "file-size limit left an image"
+no_leftovers "file-size limit"
+
+# Interrupted: SIGINT as soon as the temporary file appears.
+"$TOOLS/mkpattern" -s data/big 400M
+mke2fs -q -F -t ext4 -b 4096 -d data slow.img 512M
+"$E2QCOW" capture -a slow.img interrupted.qcow2 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 500); do
+	[ -n "$(find "$T" -maxdepth 1 -name '.interrupted.qcow2.e2qcow-*')" ] && break
+	sleep 0.01
+done
+kill -INT "$pid" 2>/dev/null || true
+rc=0
+wait "$pid" || rc=$?
+if [ "$rc" = 0 ]; then
+	echo "note: the capture finished before the interrupt arrived"
+	qemu_check interrupted.qcow2
+else
+	[ "$rc" = 1 ] || fail "interrupt: exit $rc: $(cat "$T/err")"
+	grep -q "interrupted" "$T/err" || fail "interrupt message: $(cat "$T/err")"
+	[ ! -e interrupted.qcow2 ] || fail "interrupt left an image"
+	no_leftovers "interrupt"
+fi
+
+# A damaged source: the image is written, problems counted, status 3.
+cp fs.img damaged.img
+printf '\377\377\377\377' | dd of=damaged.img bs=1 seek=$((1024 + 1024 * 2 + 8)) conv=notrunc 2>/dev/null
+rc=0
+"$E2QCOW" capture damaged.img damaged.qcow2 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] || [ "$rc" = 0 ] || fail "damaged source: exit $rc: $(cat "$T/err")"
+[ -e damaged.qcow2 ] && qemu_check damaged.qcow2
+echo "ok"

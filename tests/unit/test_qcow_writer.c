@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the qcow2 writer: layout, zero skipping, L2 addressing
+ * beyond 2^32 clusters, refcount-table growth, streams, errors, and a
+ * failure injected at every single I/O call.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "qcow_check.h"
+#include "qcow_err.h"
+#include "qcow_io.h"
+#include "qcow_writer.h"
+
+struct piece {
+	uint64_t off;
+	size_t len;
+	uint8_t fill; /* 0: all zero */
+};
+
+static uint8_t *piece_data(const struct piece *p)
+{
+	uint8_t *b = malloc(p->len);
+
+	assert_non_null(b);
+	for (size_t i = 0; i < p->len; i++)
+		b[i] = p->fill ? (uint8_t)(p->fill + i * 7) : 0;
+	return b;
+}
+
+static errcode_t write_pieces(struct qcow_io *io, unsigned bits,
+			      uint64_t size, const struct piece *ps, size_t n,
+			      const struct qcow_writer_stats *plan,
+			      struct qcow_writer_stats *stats)
+{
+	struct qcow_writer_opts o = { .cluster_bits = bits,
+				      .version = 3,
+				      .virtual_size = size,
+				      .plan = plan };
+	struct qcow_writer *w;
+	errcode_t err = qcow_writer_create(io, &o, &w);
+
+	for (size_t i = 0; !err && i < n; i++) {
+		uint8_t *b = piece_data(&ps[i]);
+
+		err = qcow_writer_pwrite(w, ps[i].off, b, ps[i].len);
+		free(b);
+	}
+	if (!err)
+		err = qcow_writer_finish(w);
+	if (w && stats)
+		qcow_writer_stats(w, stats);
+	qcow_writer_free(w);
+	return err;
+}
+
+/* Write, check the structure, read every piece back. */
+static void round_trip(unsigned bits, uint64_t size, const struct piece *ps,
+		       size_t n, struct qcow_check *c, struct qcow_io **keep)
+{
+	struct qcow_io *io;
+	const uint8_t *img;
+	const char *why;
+	size_t len;
+
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	assert_int_equal(write_pieces(io, bits, size, ps, n, NULL, NULL), 0);
+	img = qcow_io_mem_data(io, &len);
+	why = qcow_check_image(img, len, c);
+	if (why)
+		fail_msg("cluster bits %u: %s", bits, why);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *want = piece_data(&ps[i]), *got = malloc(ps[i].len);
+
+		assert_null(qcow_check_read(c, ps[i].off, got, ps[i].len));
+		assert_memory_equal(got, want, ps[i].len);
+		free(want);
+		free(got);
+	}
+	*keep = io;
+}
+
+static void test_all_cluster_sizes(void **state)
+{
+	const struct piece ps[] = {
+		{ 0, 1024, 1 },		/* the first block */
+		{ 4096, 8192, 2 },	/* a run */
+		{ 20000, 100, 3 },	/* unaligned, in a partial cluster */
+		{ 20200, 50, 4 },	/* same cluster, later piece */
+		{ 65536, 4096, 0 },	/* zeros: not stored */
+		{ 3 << 20, 65536, 5 },	/* far away: another L2 table */
+		{ (16 << 20) - 512, 512, 6 }, /* the very end */
+	};
+	(void)state;
+	for (unsigned bits = 9; bits <= 21; bits++) {
+		struct qcow_check c;
+		struct qcow_io *io;
+
+		round_trip(bits, 16 << 20, ps, sizeof(ps) / sizeof(ps[0]), &c,
+			   &io);
+		assert_int_equal(c.size, 16 << 20);
+		qcow_io_free(io);
+	}
+}
+
+static void test_zero_clusters_not_stored(void **state)
+{
+	const struct piece ps[] = { { 0, 65536, 0 }, { 65536, 4096, 9 } };
+	struct qcow_writer_stats st;
+	struct qcow_io *io;
+
+	(void)state;
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	assert_int_equal(write_pieces(io, 12, 1 << 20, ps, 2, NULL, &st), 0);
+	assert_int_equal(st.data_clusters, 1);
+	assert_int_equal(st.zero_clusters, 16);
+	assert_int_equal(st.l2_tables, 1);
+	/* header, data, L2, L1, refcount table, refcount block */
+	assert_int_equal(st.file_size, 6 * 4096);
+	qcow_io_free(io);
+}
+
+/* Guest clusters numbered past 2^32 still map right. */
+static void test_l2_addressing_beyond_32_bits(void **state)
+{
+	const uint64_t far = (1ULL << 33) * 65536; /* cluster 2^33 */
+	const struct piece ps[] = { { 0, 512, 1 }, { far, 65536, 2 },
+				    { far + (1ULL << 40), 4096, 3 } };
+	struct qcow_check c;
+	struct qcow_io *io;
+
+	(void)state;
+	round_trip(16, 1ULL << 50, ps, 3, &c, &io);
+	assert_int_equal(qcow_check_mapped(&c), 3);
+	qcow_io_free(io);
+}
+
+/* 512-byte clusters: 256 refcounts per block, 64 blocks per table
+ * cluster, so 20000 clusters need a refcount table of two clusters. */
+static void test_refcount_table_grows(void **state)
+{
+	const struct piece ps[] = { { 0, 20000 * 512, 1 } };
+	struct qcow_check c;
+	struct qcow_io *io;
+	const uint8_t *img;
+	size_t len;
+
+	(void)state;
+	round_trip(9, 20000 * 512, ps, 1, &c, &io);
+	img = qcow_io_mem_data(io, &len);
+	assert_true(img[59] >= 2); /* refcount_table_clusters */
+	qcow_io_free(io);
+}
+
+/* A stream gets exactly the bytes of a seekable run, from a plan. */
+static void test_stream_matches_file(void **state)
+{
+	const struct piece ps[] = { { 0, 4096, 1 },
+				    { 8192, 4096, 0 },
+				    { 5 << 20, 12000, 2 } };
+	struct qcow_writer_stats plan, st;
+	struct qcow_io *file, *null, *stream;
+	const uint8_t *a, *b;
+	size_t alen, blen;
+
+	(void)state;
+	assert_int_equal(qcow_io_mem_create(&file), 0);
+	assert_int_equal(write_pieces(file, 12, 8 << 20, ps, 3, NULL, &st), 0);
+	assert_int_equal(qcow_io_null_create(&null), 0);
+	assert_int_equal(write_pieces(null, 12, 8 << 20, ps, 3, NULL, &plan),
+			 0);
+	assert_int_equal(qcow_io_mem_create(&stream), 0);
+	stream->sequential = true;
+	/* Without a plan a stream is refused. */
+	assert_int_equal(write_pieces(stream, 12, 8 << 20, ps, 3, NULL, NULL),
+			 QCOW_ERR_NOT_SEEKABLE);
+	assert_int_equal(write_pieces(stream, 12, 8 << 20, ps, 3, &plan, NULL),
+			 0);
+	a = qcow_io_mem_data(file, &alen);
+	b = qcow_io_mem_data(stream, &blen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	/* A plan that does not match the data is caught. */
+	plan.data_clusters++;
+	qcow_io_free(stream);
+	assert_int_equal(qcow_io_mem_create(&stream), 0);
+	stream->sequential = true;
+	assert_int_equal(write_pieces(stream, 12, 8 << 20, ps, 3, &plan, NULL),
+			 QCOW_ERR_PLAN_MISMATCH);
+	qcow_io_free(file);
+	qcow_io_free(null);
+	qcow_io_free(stream);
+}
+
+static void test_bad_calls(void **state)
+{
+	struct qcow_writer_opts o = { .cluster_bits = 12,
+				      .version = 3,
+				      .virtual_size = 1 << 20 };
+	struct qcow_writer *w;
+	struct qcow_io *io;
+	uint8_t b[16] = { 1 };
+
+	(void)state;
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	o.cluster_bits = 8;
+	assert_int_equal(qcow_writer_create(io, &o, &w),
+			 QCOW_ERR_BAD_CLUSTER_BITS);
+	o.cluster_bits = 9;
+	o.virtual_size = 1ULL << 50; /* L1 would be 256 MiB */
+	assert_int_equal(qcow_writer_create(io, &o, &w), QCOW_ERR_TOO_BIG);
+	/* 2^50 bytes: 2^(2b-3)-byte L1 spans need b >= 16 for 4M entries. */
+	assert_int_equal(qcow_writer_min_cluster_bits(1ULL << 50, 9), 16);
+	o.cluster_bits = 12;
+	o.virtual_size = 1 << 20;
+	o.version = 1;
+	assert_int_equal(qcow_writer_create(io, &o, &w),
+			 QCOW_ERR_UNSUPPORTED_VERSION);
+	o.version = 3;
+	assert_int_equal(qcow_writer_create(io, &o, &w), 0);
+	assert_int_equal(qcow_writer_pwrite(w, 8192, b, 16), 0);
+	assert_int_equal(qcow_writer_pwrite(w, 4096, b, 16),
+			 QCOW_ERR_OUT_OF_ORDER_WRITE);
+	/* Sticky: even a good write now fails, and so does finish. */
+	assert_int_equal(qcow_writer_pwrite(w, 1 << 19, b, 16),
+			 QCOW_ERR_OUT_OF_ORDER_WRITE);
+	assert_int_equal(qcow_writer_finish(w), QCOW_ERR_OUT_OF_ORDER_WRITE);
+	qcow_writer_free(w);
+	assert_int_equal(qcow_writer_create(io, &o, &w), 0);
+	assert_int_equal(qcow_writer_pwrite(w, (1 << 20) - 8, b, 16),
+			 QCOW_ERR_WRITE_PAST_END);
+	qcow_writer_free(w);
+	qcow_writer_free(NULL);
+	qcow_io_free(io);
+}
+
+/* Fails the Nth I/O call (pwrite, set_size or sync) with ENOSPC. */
+struct fault_io {
+	struct qcow_io io;
+	struct qcow_io *inner;
+	int fail_at, calls;
+};
+
+static errcode_t fault_pwrite(struct qcow_io *io, const void *buf,
+			      size_t len, uint64_t off)
+{
+	struct fault_io *f = (struct fault_io *)io;
+
+	if (f->calls++ == f->fail_at)
+		return ENOSPC;
+	return f->inner->pwrite(f->inner, buf, len, off);
+}
+
+static errcode_t fault_set_size(struct qcow_io *io, uint64_t size)
+{
+	struct fault_io *f = (struct fault_io *)io;
+
+	if (f->calls++ == f->fail_at)
+		return ENOSPC;
+	return f->inner->set_size(f->inner, size);
+}
+
+static errcode_t fault_sync(struct qcow_io *io)
+{
+	struct fault_io *f = (struct fault_io *)io;
+
+	if (f->calls++ == f->fail_at)
+		return EIO;
+	return 0;
+}
+
+static void test_failure_at_every_call(void **state)
+{
+	const struct piece ps[] = { { 0, 2 << 20, 1 }, { 9 << 20, 4096, 2 },
+				    { 30 << 20, 6 << 20, 3 } };
+	int n;
+
+	(void)state;
+	for (n = 0;; n++) {
+		struct fault_io f = { 0 };
+		const uint8_t *img;
+		struct qcow_check c;
+		size_t len;
+		errcode_t err;
+
+		assert_int_equal(qcow_io_mem_create(&f.inner), 0);
+		f.io.pwrite = fault_pwrite;
+		f.io.set_size = fault_set_size;
+		f.io.sync = fault_sync;
+		f.fail_at = n;
+		err = write_pieces(&f.io, 9, 64 << 20, ps, 3, NULL, NULL);
+		img = qcow_io_mem_data(f.inner, &len);
+		if (f.calls <= n) { /* no call failed: the run is complete */
+			assert_int_equal(err, 0);
+			assert_null(qcow_check_image(img, len, &c));
+			qcow_io_free(f.inner);
+			break;
+		}
+		assert_int_not_equal(err, 0);
+		/* A failed run never wrote a header: nothing looks valid
+		 * (except when only the final sync failed). */
+		if (len >= 4 && !memcmp(img, "QFI\xfb", 4))
+			assert_int_equal(n, f.calls - 1);
+		qcow_io_free(f.inner);
+	}
+	assert_true(n > 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_cluster_sizes),
+		cmocka_unit_test(test_zero_clusters_not_stored),
+		cmocka_unit_test(test_l2_addressing_beyond_32_bits),
+		cmocka_unit_test(test_refcount_table_grows),
+		cmocka_unit_test(test_stream_matches_file),
+		cmocka_unit_test(test_bad_calls),
+		cmocka_unit_test(test_failure_at_every_call),
+	};
+
+	initialize_e2qo_error_table();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
