@@ -171,6 +171,8 @@ static errcode_t map_source(struct capture *c)
 		       c->info.inodes_count, false);
 	err = fsread_map(c->fs, c->o->all_data ? FSREAD_MAP_ALL_DATA : 0,
 			 &c->map, &c->stats);
+	if (!err)
+		c->prog.done = c->prog.total;
 	progress_end(&c->prog);
 	if (err && err != FSREAD_ERR_CANCELLED)
 		com_err("e2qcow", err, "while mapping the blocks of '%s'",

@@ -102,6 +102,7 @@ make_fixture() {
 		debugfs_w "$img" "ea_set -f $T/ea-value /dir1/small user.big" \
 			"ea_set /dir1/small user.small tiny"
 		# The value lives in an EA inode, which e2image leaves out.
+		# shellcheck disable=SC2034 # read by the caller
 		EXTRA_BLOCKS=$((20000 / 1024 + 2)) ;;
 	quota)
 		populate_tree "$tree" 70M

@@ -5,7 +5,7 @@
 # and an interrupt leave no image and no temporary file.
 . "$(dirname "$0")/lib.sh"
 need mke2fs qemu-img
-cd "$T"
+cd "$T" || exit 1
 
 no_leftovers() {
 	local left

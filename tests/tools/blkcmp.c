@@ -52,5 +52,9 @@ int main(int argc, char **argv)
 	}
 	printf("%llu non-zero blocks checked, %llu differ\n",
 	       (unsigned long long)checked, (unsigned long long)bad);
+	fclose(ref);
+	fclose(img);
+	free(a);
+	free(b);
 	return bad ? 1 : 0;
 }

@@ -129,7 +129,7 @@ static void test_l1_entries(void **state)
 
 static void test_ext_append(void **state)
 {
-	uint8_t buf[64];
+	uint8_t buf[64], data[32] = { 7 };
 	size_t pos = 0;
 
 	(void)state;
@@ -141,10 +141,10 @@ static void test_ext_append(void **state)
 	assert_memory_equal(buf, "\x12\x34\x56\x78\0\0\0\x03" "abc\0\0\0\0\0",
 			    16);
 	/* 64 - 16 = 48 left: 8 header + 32 data + 8 end marker fits... */
-	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 1, buf, 32),
+	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 1, data, 32),
 			 0);
 	/* ...and nothing more does. */
-	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 1, buf, 1),
+	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 1, data, 1),
 			 QCOW_ERR_EXT_TOO_BIG);
 }
 
