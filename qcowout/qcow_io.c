@@ -30,13 +30,15 @@ static void note_write(struct qcow_io *io, size_t len, uint64_t off)
 		io->end_offset = off + len;
 }
 
-static errcode_t write_all_at(int fd, const void *buf, size_t len,
-			      uint64_t off)
+/* Write all of @buf at @off, or at the file position when @at_pos. */
+static errcode_t write_full(int fd, const void *buf, size_t len, uint64_t off,
+			   bool at_pos)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		ssize_t n = at_pos ? write(fd, p, len)
+				   : pwrite(fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -51,30 +53,11 @@ static errcode_t write_all_at(int fd, const void *buf, size_t len,
 	return 0;
 }
 
-static errcode_t write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return ENOSPC;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static errcode_t fd_pwrite(struct qcow_io *io, const void *buf, size_t len,
 			   uint64_t off)
 {
 	struct fd_io *f = (struct fd_io *)io;
-	errcode_t err = write_all_at(f->fd, buf, len, off);
+	errcode_t err = write_full(f->fd, buf, len, off, false);
 
 	if (!err)
 		note_write(io, len, off);
@@ -159,7 +142,7 @@ static errcode_t stream_zero_fill(struct fd_io *f, uint64_t to)
 
 		if (n > sizeof(zeros))
 			n = sizeof(zeros);
-		err = write_all(f->fd, zeros, (size_t)n);
+		err = write_full(f->fd, zeros, (size_t)n, 0, true);
 		if (err)
 			return err;
 		f->pos += n;
@@ -177,7 +160,7 @@ static errcode_t stream_pwrite(struct qcow_io *io, const void *buf,
 		return QCOW_ERR_NOT_SEEKABLE;
 	err = stream_zero_fill(f, off);
 	if (!err)
-		err = write_all(f->fd, buf, len);
+		err = write_full(f->fd, buf, len, 0, true);
 	if (err)
 		return err;
 	f->pos += len;
