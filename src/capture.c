@@ -398,8 +398,9 @@ static int run(struct capture *c)
 		return EXIT_FAILED;
 	}
 	report_summary(c);
-	return c->stats.warnings || c->stats.read_errors ? EXIT_DAMAGED
-							 : EXIT_OK;
+	if (c->stats.warnings || c->stats.read_errors || c->info.primary_err)
+		return EXIT_DAMAGED;
+	return EXIT_OK;
 }
 
 int capture_main(int argc, char **argv)

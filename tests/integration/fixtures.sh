@@ -122,7 +122,12 @@ make_fixture() {
 		mkfs "$img" 64M -t ext4 -b 1024 -O ^resize_inode -d "$tree" ;;
 	casefold)
 		populate_tree "$tree" 70M
-		mkfs "$img" 64M -t ext4 -b 1024 -O casefold -d "$tree" ;;
+		mkfs "$img" 64M -t ext4 -b 1024 -O casefold -d "$tree"
+		# A case-insensitive directory: casefold flag (and extents).
+		echo hi >"$T/hi.txt"
+		debugfs_w "$img" "mkdir /cf" \
+			"set_inode_field /cf flags 0x40080000" "cd /cf" \
+			"write $T/hi.txt Hello.TXT" "write $T/hi.txt other" ;;
 	encrypt)
 		populate_tree "$tree" 70M
 		mkfs "$img" 64M -t ext4 -b 1024 -O encrypt -d "$tree" ;;

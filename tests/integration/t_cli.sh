@@ -87,6 +87,44 @@ else
 	no_leftovers "interrupt"
 fi
 
+# A zeroed primary superblock: the first backup is found by itself (as
+# e2fsck does), or given with -b (and -B); status 3 says the source is
+# damaged (with -b the user chose the superblock: status 0).  e2fsck says the same about each image as about the source.
+mke2fs -q -F -t ext4 -b 1024 nosb.img 32M
+dd if=/dev/zero of=nosb.img bs=1024 seek=1 count=1 conv=notrunc 2>/dev/null
+fsck_of() {
+	local rc=0
+	e2fsck -fn "$1" >"$T/fsck.out" 2>&1 || rc=$?
+	sed "s|$1|IMAGE|g" "$T/fsck.out"
+	echo "exit $rc"
+}
+want=$(fsck_of nosb.img)
+for opts in "" "-b 8193" "-b 8193 -B 1024"; do
+	rm -f nosb.qcow2
+	rc=0
+	# shellcheck disable=SC2086 # word splitting wanted
+	"$E2QCOW" capture $opts nosb.img nosb.qcow2 2>"$T/err" || rc=$?
+	if [ -z "$opts" ]; then
+		[ "$rc" = 3 ] || fail "capture of a bad primary: exit $rc: $(cat "$T/err")"
+		grep -q "backup at block 8193" "$T/err" ||
+			fail "no word of the backup used: $(cat "$T/err")"
+	else
+		[ "$rc" = 0 ] || fail "capture $opts: exit $rc: $(cat "$T/err")"
+	fi
+	qemu_check nosb.qcow2
+	qemu-img convert -O raw nosb.qcow2 nosb.raw
+	[ "$(fsck_of nosb.raw)" = "$want" ] || fail "e2fsck differs ($opts)"
+done
+
+# Too small a cluster for QEMU's 32 MiB L1 limit: a larger one, said so.
+truncate -s 200G huge.img
+mke2fs -q -F -t ext4 -E lazy_itable_init=1,lazy_journal_init=1 huge.img
+"$E2QCOW" capture -C 512 huge.img huge.qcow2 2>"$T/err" || fail "huge: $(cat "$T/err")"
+grep -q "using 1024-byte clusters" "$T/err" || fail "no note: $(cat "$T/err")"
+qemu-img info huge.qcow2 | grep -q "cluster_size: 1024" || fail "cluster size"
+qemu_check huge.qcow2
+rm -f huge.img huge.qcow2
+
 # A damaged source: the image is written, problems counted, status 3.
 cp fs.img damaged.img
 printf '\377\377\377\377' | dd of=damaged.img bs=1 seek=$((1024 + 1024 * 2 + 8)) conv=notrunc 2>/dev/null
