@@ -71,6 +71,7 @@ enum {
 #define QCOW2_EXT_END 0U
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acaU
 #define QCOW2_EXT_FEATURE_TABLE 0x6803f857U
+#define QCOW2_EXT_DATA_FILE 0x44415441U
 /*
  * e2qcow's own extension: what was captured.  QEMU skips extension types
  * it does not know and keeps the image valid.

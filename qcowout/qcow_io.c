@@ -101,6 +101,26 @@ static errcode_t fd_set_size(struct qcow_io *io, uint64_t size)
 	return 0;
 }
 
+static errcode_t fd_get_size(struct qcow_io *io, uint64_t *size)
+{
+	struct fd_io *f = (struct fd_io *)io;
+	struct stat st;
+	off_t end;
+
+	if (fstat(f->fd, &st) < 0)
+		return errno;
+	if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+		return 0;
+	}
+	/* Block devices report no st_size: ask where the end is. */
+	end = lseek(f->fd, 0, SEEK_END);
+	if (end < 0)
+		return errno;
+	*size = (uint64_t)end;
+	return 0;
+}
+
 static errcode_t fd_sync(struct qcow_io *io)
 {
 	struct fd_io *f = (struct fd_io *)io;
@@ -123,9 +143,11 @@ errcode_t qcow_io_fd_create(int fd, struct qcow_io **out)
 	if (!f)
 		return ENOMEM;
 	f->fd = fd;
+	f->io.fd = fd;
 	f->io.pwrite = fd_pwrite;
 	f->io.pread = fd_pread;
 	f->io.set_size = fd_set_size;
+	f->io.get_size = fd_get_size;
 	f->io.sync = fd_sync;
 	f->io.destroy = plain_destroy;
 	*out = &f->io;
@@ -185,6 +207,7 @@ errcode_t qcow_io_stream_create(int fd, struct qcow_io **out)
 		return err;
 	(*out)->pwrite = stream_pwrite;
 	(*out)->pread = NULL;
+	(*out)->get_size = NULL;
 	(*out)->set_size = stream_set_size;
 	(*out)->sequential = true;
 	return 0;
@@ -216,6 +239,7 @@ errcode_t qcow_io_null_create(struct qcow_io **out)
 
 	if (!io)
 		return ENOMEM;
+	io->fd = -1;
 	io->pwrite = null_pwrite;
 	io->set_size = null_set_size;
 	io->sync = null_sync;
@@ -287,6 +311,12 @@ static errcode_t mem_set_size(struct qcow_io *io, uint64_t size)
 	return 0;
 }
 
+static errcode_t mem_get_size(struct qcow_io *io, uint64_t *size)
+{
+	*size = ((struct mem_io *)io)->len;
+	return 0;
+}
+
 static void mem_destroy(struct qcow_io *io)
 {
 	struct mem_io *m = (struct mem_io *)io;
@@ -301,9 +331,11 @@ errcode_t qcow_io_mem_create(struct qcow_io **out)
 
 	if (!m)
 		return ENOMEM;
+	m->io.fd = -1;
 	m->io.pwrite = mem_pwrite;
 	m->io.pread = mem_pread;
 	m->io.set_size = mem_set_size;
+	m->io.get_size = mem_get_size;
 	m->io.sync = null_sync;
 	m->io.destroy = mem_destroy;
 	*out = &m->io;

@@ -26,11 +26,15 @@ struct qcow_io {
 			   uint64_t off);
 	/* Make the output exactly @size bytes (truncate or zero-fill). */
 	errcode_t (*set_size)(struct qcow_io *io, uint64_t size);
+	/* Current size of the file (readers); ENOTSUP for streams. */
+	errcode_t (*get_size)(struct qcow_io *io, uint64_t *size);
 	/* Flush to stable storage where that means anything. */
 	errcode_t (*sync)(struct qcow_io *io);
 	void (*destroy)(struct qcow_io *io);
 	/* Writes must come at non-decreasing offsets (no seeking back). */
 	bool sequential;
+	/* The file descriptor behind fd and stream backends, else -1. */
+	int fd;
 	/* Bytes written so far, highest offset reached. */
 	uint64_t bytes_written;
 	uint64_t end_offset;

@@ -277,7 +277,7 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	errcode_t err;
 
 	if (c->o->raw) {
-		err = sink_raw_create(io, c->size,
+		err = sink_raw_create(io, 0, c->size,
 				      c->out.kind != OUTPUT_DEVICE, &s);
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));

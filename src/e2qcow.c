@@ -8,6 +8,7 @@
 #include <ext2fs/ext2_err.h>
 
 #include "capture.h"
+#include "restore.h"
 #include "fsread_err.h"
 #include "qcow_err.h"
 
@@ -18,12 +19,15 @@
 static void usage(FILE *f)
 {
 	fputs("usage: e2qcow capture [options] SOURCE IMAGE\n"
+	      "       e2qcow restore [options] IMAGE TARGET\n"
+	      "       e2qcow -r IMAGE TARGET\n"
 	      "       e2qcow --version | --help\n"
 	      "\n"
 	      "Image ext2/ext3/ext4 filesystems into qcow2.\n"
 	      "  capture   metadata (or, with -a, everything used) into qcow2 or raw\n"
+	      "  restore   any qcow2 image back to raw (-r is e2image's spelling)\n"
 	      "\n"
-	      "'e2qcow capture --help' lists the options; man e2qcow has the rest.\n",
+	      "'e2qcow COMMAND --help' lists the options; man e2qcow has the rest.\n",
 	      f);
 }
 
@@ -39,6 +43,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "capture"))
 		return capture_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "restore"))
+		return restore_main(argc - 1, argv + 1);
+	/* e2image's spelling: e2qcow -r IMAGE.qcow2 OUT.raw */
+	if (!strcmp(argv[1], "-r"))
+		return restore_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -68,7 +68,8 @@ static errcode_t open_device(struct output *o)
 {
 	uint64_t size = 0;
 
-	o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
+	/* Read-write: restore looks before it zero-fills. */
+	o->fd = open(o->path, O_RDWR | O_CLOEXEC);
 	if (o->fd < 0)
 		return errno;
 	if (ioctl(o->fd, BLKGETSIZE64, &size) < 0)
@@ -119,6 +120,23 @@ errcode_t output_open(struct output *o, const char *path, bool overwrite,
 	return make_temp(o);
 }
 
+errcode_t output_open_in_place(struct output *o, const char *path,
+			       bool overwrite, const char **what)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || !overwrite)
+		return output_open(o, path, overwrite, what);
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->overwrite = true;
+	o->kind = OUTPUT_FILE;
+	o->in_place = true;
+	*what = "opening the output";
+	o->fd = open(path, O_RDWR | O_CLOEXEC);
+	return o->fd < 0 ? errno : 0;
+}
+
 static void sync_dir(const char *path)
 {
 	char *dir = dir_of(path);
@@ -138,7 +156,7 @@ errcode_t output_commit(struct output *o)
 {
 	errcode_t err = 0;
 
-	if (o->kind == OUTPUT_FILE) {
+	if (o->kind == OUTPUT_FILE && !o->in_place) {
 		if (o->overwrite) {
 			if (rename(o->tmp_path, o->path) < 0)
 				err = errno;

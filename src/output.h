@@ -24,6 +24,7 @@ struct output {
 	char *tmp_path;		/* OUTPUT_FILE: the temporary name */
 	int fd;
 	bool overwrite;
+	bool in_place;		/* OUTPUT_FILE written where it is */
 	uint64_t device_size;	/* OUTPUT_DEVICE */
 };
 
@@ -34,6 +35,13 @@ struct output {
  */
 errcode_t output_open(struct output *o, const char *path, bool overwrite,
 		      const char **what);
+/*
+ * output_open_in_place() - like output_open(), but an existing regular
+ * file is written where it is (to put an image at an offset inside it),
+ * which needs @overwrite.  Sets o->in_place when that happens.
+ */
+errcode_t output_open_in_place(struct output *o, const char *path,
+			       bool overwrite, const char **what);
 /* Move the finished file into place (rename, or link for no-replace). */
 errcode_t output_commit(struct output *o);
 /* Drop a temporary file; safe to call at any point, and twice. */

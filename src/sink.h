@@ -32,11 +32,13 @@ errcode_t sink_qcow_create(struct qcow_io *io,
 void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
 
 /*
- * Raw image of @size bytes.  @skip_zero leaves all-zero blocks as holes
- * (only right on a fresh file or a stream, never on a used device).
+ * Raw image of @size bytes at byte @base of @io.  @fresh: the target is
+ * a new file or a stream, so all-zero blocks are left as holes and the
+ * output is sized to base + size at the end; otherwise (a device, or an
+ * existing file written in place) every byte handed over is written.
  */
-errcode_t sink_raw_create(struct qcow_io *io, uint64_t size, bool skip_zero,
-			  struct sink **out);
+errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
+			  bool fresh, struct sink **out);
 
 void sink_free(struct sink *s); /* NULL-safe */
 

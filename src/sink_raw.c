@@ -15,8 +15,8 @@
 struct raw_sink {
 	struct sink s; /* first */
 	struct qcow_io *io;
-	uint64_t size;
-	bool skip_zero;
+	uint64_t base, size;
+	bool fresh;
 };
 
 static bool all_zero(const uint8_t *p, size_t len)
@@ -50,7 +50,8 @@ static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
 		}
 		if (i > start) {
 			errcode_t err = r->io->pwrite(r->io, buf + start,
-						      i - start, off + start);
+						      i - start,
+						      r->base + off + start);
 			if (err)
 				return err;
 		}
@@ -65,16 +66,18 @@ static errcode_t rs_write(struct sink *s, uint64_t off, const void *buf,
 
 	if (off > r->size || len > r->size - off)
 		return EFBIG;
-	if (r->skip_zero)
+	if (r->fresh)
 		return write_skipping_zeros(r, off, buf, len);
-	return r->io->pwrite(r->io, buf, len, off);
+	return r->io->pwrite(r->io, buf, len, r->base + off);
 }
 
 static errcode_t rs_finish(struct sink *s)
 {
 	struct raw_sink *r = (struct raw_sink *)s;
-	errcode_t err = r->io->set_size(r->io, r->size);
+	errcode_t err = 0;
 
+	if (r->fresh)
+		err = r->io->set_size(r->io, r->base + r->size);
 	if (!err)
 		err = r->io->sync(r->io);
 	return err;
@@ -85,16 +88,17 @@ static void rs_destroy(struct sink *s)
 	free(s);
 }
 
-errcode_t sink_raw_create(struct qcow_io *io, uint64_t size, bool skip_zero,
-			  struct sink **out)
+errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
+			  bool fresh, struct sink **out)
 {
 	struct raw_sink *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return ENOMEM;
 	r->io = io;
+	r->base = base;
 	r->size = size;
-	r->skip_zero = skip_zero;
+	r->fresh = fresh;
 	r->s.write = rs_write;
 	r->s.finish = rs_finish;
 	r->s.destroy = rs_destroy;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "qcow_check.h"
+#include "layout_audit.h"
 #include "qcow_err.h"
 #include "qcow_io.h"
 #include "qcow_writer.h"
@@ -63,7 +63,7 @@ static errcode_t write_pieces(struct qcow_io *io, unsigned bits,
 
 /* Write, check the structure, read every piece back. */
 static void round_trip(unsigned bits, uint64_t size, const struct piece *ps,
-		       size_t n, struct qcow_check *c, struct qcow_io **keep)
+		       size_t n, struct audit *c, struct qcow_io **keep)
 {
 	struct qcow_io *io;
 	const uint8_t *img;
@@ -73,13 +73,13 @@ static void round_trip(unsigned bits, uint64_t size, const struct piece *ps,
 	assert_int_equal(qcow_io_mem_create(&io), 0);
 	assert_int_equal(write_pieces(io, bits, size, ps, n, NULL, NULL), 0);
 	img = qcow_io_mem_data(io, &len);
-	why = qcow_check_image(img, len, c);
+	why = audit_image(img, len, c);
 	if (why)
 		fail_msg("cluster bits %u: %s", bits, why);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *want = piece_data(&ps[i]), *got = malloc(ps[i].len);
 
-		assert_null(qcow_check_read(c, ps[i].off, got, ps[i].len));
+		assert_null(audit_read(c, ps[i].off, got, ps[i].len));
 		assert_memory_equal(got, want, ps[i].len);
 		free(want);
 		free(got);
@@ -100,7 +100,7 @@ static void test_all_cluster_sizes(void **state)
 	};
 	(void)state;
 	for (unsigned bits = 9; bits <= 21; bits++) {
-		struct qcow_check c;
+		struct audit c;
 		struct qcow_io *io;
 
 		round_trip(bits, 16 << 20, ps, sizeof(ps) / sizeof(ps[0]), &c,
@@ -133,12 +133,12 @@ static void test_l2_addressing_beyond_32_bits(void **state)
 	const uint64_t far = (1ULL << 33) * 65536; /* cluster 2^33 */
 	const struct piece ps[] = { { 0, 512, 1 }, { far, 65536, 2 },
 				    { far + (1ULL << 40), 4096, 3 } };
-	struct qcow_check c;
+	struct audit c;
 	struct qcow_io *io;
 
 	(void)state;
 	round_trip(16, 1ULL << 50, ps, 3, &c, &io);
-	assert_int_equal(qcow_check_mapped(&c), 3);
+	assert_int_equal(audit_mapped(&c), 3);
 	qcow_io_free(io);
 }
 
@@ -147,7 +147,7 @@ static void test_l2_addressing_beyond_32_bits(void **state)
 static void test_refcount_table_grows(void **state)
 {
 	const struct piece ps[] = { { 0, 20000 * 512, 1 } };
-	struct qcow_check c;
+	struct audit c;
 	struct qcow_io *io;
 	const uint8_t *img;
 	size_t len;
@@ -286,7 +286,7 @@ static void test_failure_at_every_call(void **state)
 	for (n = 0;; n++) {
 		struct fault_io f = { 0 };
 		const uint8_t *img;
-		struct qcow_check c;
+		struct audit c;
 		size_t len;
 		errcode_t err;
 
@@ -299,7 +299,7 @@ static void test_failure_at_every_call(void **state)
 		img = qcow_io_mem_data(f.inner, &len);
 		if (f.calls <= n) { /* no call failed: the run is complete */
 			assert_int_equal(err, 0);
-			assert_null(qcow_check_image(img, len, &c));
+			assert_null(audit_image(img, len, &c));
 			qcow_io_free(f.inner);
 			break;
 		}

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* qcow_check.c --- see qcow_check.h. */
+/* layout_audit.c --- see layout_audit.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "qcow_check.h"
+#include "layout_audit.h"
 
 static uint64_t be64(const uint8_t *p)
 {
@@ -37,7 +37,7 @@ static const char *ref(uint8_t *refs, uint64_t nclu, uint64_t off,
 	return NULL;
 }
 
-static const char *check_refcounts(const struct qcow_check *c,
+static const char *check_refcounts(const struct audit *c,
 				   const uint8_t *refs, uint64_t nclu)
 {
 	const uint8_t *h = c->img;
@@ -64,8 +64,8 @@ static const char *check_refcounts(const struct qcow_check *c,
 	return NULL;
 }
 
-const char *qcow_check_image(const uint8_t *img, size_t len,
-			     struct qcow_check *c)
+const char *audit_image(const uint8_t *img, size_t len,
+			     struct audit *c)
 {
 	uint64_t cs, nclu, rt_off, rt_clusters;
 	const char *err = NULL;
@@ -128,7 +128,7 @@ const char *qcow_check_image(const uint8_t *img, size_t len,
 	return err;
 }
 
-static uint64_t lookup(const struct qcow_check *c, uint64_t clu)
+static uint64_t lookup(const struct audit *c, uint64_t clu)
 {
 	uint64_t l2_entries = (1ULL << c->cluster_bits) / 8;
 	uint64_t l1i = clu / l2_entries, l2;
@@ -141,7 +141,7 @@ static uint64_t lookup(const struct qcow_check *c, uint64_t clu)
 	return be64(c->img + l2 + (clu % l2_entries) * 8) & OFF_MASK;
 }
 
-const char *qcow_check_read(const struct qcow_check *c, uint64_t off,
+const char *audit_read(const struct audit *c, uint64_t off,
 			    uint8_t *buf, size_t len)
 {
 	uint64_t cs = 1ULL << c->cluster_bits;
@@ -164,7 +164,7 @@ const char *qcow_check_read(const struct qcow_check *c, uint64_t off,
 	return NULL;
 }
 
-uint64_t qcow_check_mapped(const struct qcow_check *c)
+uint64_t audit_mapped(const struct audit *c)
 {
 	uint64_t cs = 1ULL << c->cluster_bits, n = 0;
 

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * qcow_check.h --- test-only checker of the images the writer produces:
+ * layout_audit.h --- test-only checker of the images the writer produces:
  * maps guest clusters and verifies that every host cluster is
  * referenced exactly once and has refcount 1.  Deliberately written
  * apart from qcowout so that the writer is not checked by itself.
  */
-#ifndef QCOW_CHECK_H
-#define QCOW_CHECK_H
+#ifndef LAYOUT_AUDIT_H
+#define LAYOUT_AUDIT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct qcow_check {
+struct audit {
 	const uint8_t *img;
 	size_t len;
 	unsigned cluster_bits;
@@ -20,12 +20,12 @@ struct qcow_check {
 };
 
 /* Parse and verify @img; returns a description of the first problem. */
-const char *qcow_check_image(const uint8_t *img, size_t len,
-			     struct qcow_check *out);
+const char *audit_image(const uint8_t *img, size_t len,
+			     struct audit *out);
 /* Read guest bytes [off, off+len) into @buf (unmapped reads as zero). */
-const char *qcow_check_read(const struct qcow_check *c, uint64_t off,
+const char *audit_read(const struct audit *c, uint64_t off,
 			    uint8_t *buf, size_t len);
 /* Number of guest clusters that are mapped. */
-uint64_t qcow_check_mapped(const struct qcow_check *c);
+uint64_t audit_mapped(const struct audit *c);
 
 #endif

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * restore.c --- "e2qcow restore": any qcow2 image back to raw, onto a
+ * sparse file, a block device or a pipe.
+ *
+ * The guest space is walked in runs: ranges the image knows to be zero
+ * are skipped (holes in a new file, zero-filled only where needed on a
+ * device), data ranges are read in large pieces (the reader coalesces
+ * adjacent clusters into one pread) and handed to the raw sink.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ext2fs/ext2fs.h>
+
+#include "capture.h"
+#include "capture_opts.h"
+#include "interrupt.h"
+#include "output.h"
+#include "progress.h"
+#include "qcow_err.h"
+#include "qcow_reader.h"
+#include "restore.h"
+#include "sink.h"
+
+#define CHUNK_BYTES (8U << 20)
+
+enum { OPT_OVERWRITE = 256, OPT_WRITE_ZEROS };
+
+struct restore_opts {
+	const char *image, *target;
+	bool progress, overwrite, force, write_zeros;
+	uint64_t offset;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: e2qcow restore [-fp] [-O OFFSET] [--overwrite] "
+	      "[--write-zeros] IMAGE TARGET\n"
+	      "\n"
+	      "Convert the qcow2 IMAGE (with its backing chain) to raw on TARGET: a\n"
+	      "new sparse file, a block device, or - for standard output.\n"
+	      "\n"
+	      "  -O OFFSET          write at this byte offset into TARGET\n"
+	      "  -p                 show progress on standard error\n"
+	      "  -f                 read an image QEMU marked corrupt\n"
+	      "      --overwrite    replace an existing TARGET file, or write onto a\n"
+	      "                     block device (or into a file at -O OFFSET)\n"
+	      "      --write-zeros  on a device, write zeros where the image is zero\n"
+	      "                     without first reading what is there\n"
+	      "  -h, --help         show this help\n",
+	      f);
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "e2qcow restore: %s%s%s\n", msg, arg ? ": " : "",
+		arg ? arg : "");
+	fputs("Try 'e2qcow restore --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct restore_opts *o,
+		      bool *done)
+{
+	static const struct option longopts[] = {
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "write-zeros", no_argument, NULL, OPT_WRITE_ZEROS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	*done = false;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+fpO:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->force = true;
+			break;
+		case 'p':
+			o->progress = true;
+			break;
+		case 'O':
+			if (!parse_size(optarg, &o->offset))
+				return usage_error("bad offset", optarg);
+			break;
+		case OPT_OVERWRITE:
+			o->overwrite = true;
+			break;
+		case OPT_WRITE_ZEROS:
+			o->write_zeros = true;
+			break;
+		case 'h':
+			usage(stdout);
+			*done = true;
+			return 0;
+		default:
+			return usage_error("invalid option or missing argument",
+					   argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("need an IMAGE and a TARGET", NULL);
+	o->image = argv[optind];
+	o->target = argv[optind + 1];
+	return 0;
+}
+
+void restore_report_open_error(const char *image, errcode_t err,
+			       const struct qcow_open_error *e)
+{
+	const char *file = e->file[0] ? e->file : image;
+
+	if (err == QCOW_ERR_INCOMPAT_FEATURE)
+		com_err("e2qcow", err, "in '%s'%s%s%s", file,
+			e->detail[0] ? " (" : "", e->detail,
+			e->detail[0] ? ")" : "");
+	else if (err == QCOW_ERR_CORRUPT_FLAG)
+		com_err("e2qcow", err,
+			"in '%s'; -f reads it anyway, 'qemu-img check -r all' "
+			"may repair it",
+			file);
+	else if (strcmp(file, image))
+		com_err("e2qcow", err, "while opening '%s' (%s of '%s')", file,
+			e->detail[0] ? e->detail : "in the backing chain",
+			image);
+	else
+		com_err("e2qcow", err, "while opening '%s'%s%s", file,
+			e->detail[0] ? ": " : "", e->detail);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static errcode_t check_device(const struct restore_opts *o,
+			      const struct output *out, uint64_t size)
+{
+	int mount_flags = 0;
+
+	if (!ext2fs_check_if_mounted(o->target, &mount_flags) &&
+	    (mount_flags & EXT2_MF_MOUNTED)) {
+		fprintf(stderr, "e2qcow: '%s' is mounted; refusing to write "
+				"onto it\n",
+			o->target);
+		return EBUSY;
+	}
+	if (out->device_size < o->offset ||
+	    out->device_size - o->offset < size) {
+		fprintf(stderr,
+			"e2qcow: device '%s' holds %llu bytes; the image needs "
+			"%llu at offset %llu\n",
+			o->target, (unsigned long long)out->device_size,
+			(unsigned long long)size, (unsigned long long)o->offset);
+		return ENOSPC;
+	}
+	return 0;
+}
+
+static errcode_t open_target(const struct restore_opts *o, struct output *out,
+			     uint64_t size, struct qcow_io **io)
+{
+	const char *what = "opening the target";
+	errcode_t err;
+
+	if (same_file(o->image, o->target)) {
+		fprintf(stderr, "e2qcow: '%s' is the image itself\n",
+			o->target);
+		return EINVAL;
+	}
+	err = o->offset ? output_open_in_place(out, o->target, o->overwrite,
+					       &what)
+			: output_open(out, o->target, o->overwrite, &what);
+	if (err == EEXIST)
+		fprintf(stderr,
+			"e2qcow: '%s' already exists; use --overwrite to "
+			"replace it\n",
+			o->target);
+	else if (err == ENOTTY)
+		fprintf(stderr, "e2qcow: refusing to write a raw image to a "
+				"terminal; redirect standard output\n");
+	else if (err)
+		com_err("e2qcow", err, "while %s '%s'", what, o->target);
+	if (!err && out->kind == OUTPUT_DEVICE)
+		err = check_device(o, out, size);
+	if (err)
+		return err;
+	if (out->kind == OUTPUT_STREAM)
+		return qcow_io_stream_create(out->fd, io);
+	return qcow_io_fd_create(out->fd, io);
+}
+
+/* A used target: make [off, off+len) zero, touching only what is not. */
+static errcode_t zero_target(struct qcow_io *io, uint64_t base, uint64_t off,
+			     uint64_t len, bool blind, uint8_t *buf)
+{
+	errcode_t err = 0;
+
+	while (len && !err) {
+		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES;
+		bool zero = false;
+
+		if (!blind) {
+			err = io->pread(io, buf, n, base + off);
+			/* Past the end of a file is not zero yet: write. */
+			if (err == QCOW_ERR_TRUNCATED)
+				err = 0;
+			else if (!err)
+				zero = buf[0] == 0 &&
+				       !memcmp(buf, buf + 1, n - 1);
+		}
+		if (!err && !zero) {
+			memset(buf, 0, n);
+			err = io->pwrite(io, buf, n, base + off);
+		}
+		off += n;
+		len -= n;
+	}
+	return err;
+}
+
+static errcode_t copy_image(const struct restore_opts *o,
+			    struct qcow_reader *r, struct qcow_io *io,
+			    struct sink *s, bool fresh, struct progress *p)
+{
+	uint64_t size = qcow_reader_size(r), off = 0;
+	uint8_t *buf = malloc(CHUNK_BYTES);
+	errcode_t err = buf ? 0 : ENOMEM;
+
+	while (!err && off < size) {
+		uint64_t max = size - off < CHUNK_BYTES ? size - off
+							: CHUNK_BYTES;
+		uint64_t zero, data;
+
+		if (interrupt_requested()) {
+			err = EINTR;
+			break;
+		}
+		err = qcow_reader_zero_run(r, off, max, &zero, &data);
+		if (err) {
+			com_err("e2qcow", err, "while mapping '%s' at %llu",
+				o->image, (unsigned long long)off);
+			break;
+		}
+		if (zero) {
+			if (!fresh)
+				err = zero_target(io, o->offset, off, zero,
+						  o->write_zeros, buf);
+			off += zero;
+		} else {
+			err = qcow_reader_pread(r, buf, (size_t)data, off);
+			if (err)
+				com_err("e2qcow", err,
+					"while reading '%s' at %llu", o->image,
+					(unsigned long long)off);
+			else
+				err = s->write(s, off, buf, (size_t)data);
+			off += data;
+		}
+		progress_update(p, off);
+	}
+	free(buf);
+	return err;
+}
+
+static int run(const struct restore_opts *o, struct qcow_reader *r)
+{
+	struct qcow_io *io = NULL;
+	struct sink *s = NULL;
+	struct progress p;
+	struct output out;
+	bool fresh;
+	errcode_t err;
+
+	interrupt_install();
+	err = open_target(o, &out, qcow_reader_size(r), &io);
+	if (err) {
+		output_abort(&out);
+		return EXIT_FAILED;
+	}
+	fresh = (out.kind == OUTPUT_FILE && !out.in_place) ||
+		out.kind == OUTPUT_STREAM;
+	err = sink_raw_create(io, o->offset, qcow_reader_size(r), fresh, &s);
+	progress_start(&p, o->progress, "restoring", qcow_reader_size(r),
+		       true);
+	if (!err)
+		err = copy_image(o, r, io, s, fresh, &p);
+	if (!err)
+		err = s->finish(s);
+	if (!err) {
+		p.done = p.total;
+		err = output_commit(&out);
+	}
+	progress_end(&p);
+	if (err && !interrupt_requested() && err != EINTR)
+		com_err("e2qcow", err, "while writing '%s'", o->target);
+	if (err && (interrupt_requested() || err == EINTR))
+		fprintf(stderr, "e2qcow: interrupted; '%s' not written\n",
+			o->target);
+	sink_free(s);
+	qcow_io_free(io);
+	if (err) {
+		output_abort(&out);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int restore_main(int argc, char **argv)
+{
+	struct qcow_reader_opts ro = { 0 };
+	struct qcow_open_error e;
+	struct restore_opts o;
+	struct qcow_reader *r;
+	errcode_t err;
+	bool done;
+	int status;
+
+	status = parse_args(argc, argv, &o, &done);
+	if (status || done)
+		return status;
+	ro.allow_corrupt = o.force;
+	err = qcow_reader_open(o.image, &ro, &r, &e);
+	if (err) {
+		restore_report_open_error(o.image, err, &e);
+		return EXIT_FAILED;
+	}
+	status = run(&o, r);
+	qcow_reader_close(r);
+	return status;
+}
