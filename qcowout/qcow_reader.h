@@ -96,7 +96,7 @@ struct qcow_reader_info {
 	const char *capture_text;   /* e2qcow's extension, NUL-terminated */
 	uint32_t nb_snapshots;
 	const struct qcow_snapshot_info *snapshots;
-	const struct qcow_reader *backing; /* next in the chain, or NULL */
+	struct qcow_reader *backing; /* next in the chain, or NULL */
 };
 
 void qcow_reader_get_info(const struct qcow_reader *r,

@@ -105,5 +105,6 @@ errcode_t qcow_reader_read_snapshots(struct qcow_reader *r)
 		if (!err)
 			r->nb_snapshots = i + 1;
 	}
+	r->snapshots_len = total;
 	return err;
 }

@@ -8,6 +8,7 @@
 #include <ext2fs/ext2_err.h>
 
 #include "capture.h"
+#include "info.h"
 #include "restore.h"
 #include "fsread_err.h"
 #include "qcow_err.h"
@@ -21,11 +22,15 @@ static void usage(FILE *f)
 	fputs("usage: e2qcow capture [options] SOURCE IMAGE\n"
 	      "       e2qcow restore [options] IMAGE TARGET\n"
 	      "       e2qcow -r IMAGE TARGET\n"
+	      "       e2qcow info [--json] IMAGE\n"
+	      "       e2qcow check IMAGE\n"
 	      "       e2qcow --version | --help\n"
 	      "\n"
 	      "Image ext2/ext3/ext4 filesystems into qcow2.\n"
 	      "  capture   metadata (or, with -a, everything used) into qcow2 or raw\n"
 	      "  restore   any qcow2 image back to raw (-r is e2image's spelling)\n"
+	      "  info      what an image holds, and what e2qcow captured into it\n"
+	      "  check     refcount consistency, as qemu-img check\n"
 	      "\n"
 	      "'e2qcow COMMAND --help' lists the options; man e2qcow has the rest.\n",
 	      f);
@@ -45,6 +50,10 @@ int main(int argc, char **argv)
 		return capture_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "restore"))
 		return restore_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "info"))
+		return info_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return check_main(argc - 1, argv + 1);
 	/* e2image's spelling: e2qcow -r IMAGE.qcow2 OUT.raw */
 	if (!strcmp(argv[1], "-r"))
 		return restore_main(argc - 1, argv + 1);

@@ -284,6 +284,8 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	errcode_t err;
 
 	interrupt_install();
+	memset(&out, 0, sizeof(out));
+	out.fd = -1;
 	err = open_target(o, &out, qcow_reader_size(r), &io);
 	if (err) {
 		output_abort(&out);

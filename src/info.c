@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * info.c --- "e2qcow info [--json] IMAGE" and "e2qcow check IMAGE".
+ *
+ * info: what an image is (version, sizes, features, cluster counts,
+ * snapshots, backing chain, data file) and, for images e2qcow wrote,
+ * what was captured.  The JSON form is documented in the man page and
+ * only ever gains keys.
+ *
+ * check: the refcount check of qcow_check, worded and with exit
+ * statuses as qemu-img check (0 clean, 1 not checked, 2 corruptions,
+ * 3 leaks only).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture.h"
+#include "info.h"
+#include "qcow_check.h"
+#include "qcow_err.h"
+#include "qcow_reader.h"
+#include "restore.h"
+
+struct feature {
+	int kind; /* 0 incompatible, 1 compatible, 2 autoclear */
+	unsigned bit;
+	const char *name;
+};
+
+static const struct feature features[] = {
+	{ 0, 0, "dirty" },
+	{ 0, 1, "corrupt" },
+	{ 0, 2, "external data file" },
+	{ 0, 3, "compression type" },
+	{ 0, 4, "extended L2 entries" },
+	{ 1, 0, "lazy refcounts" },
+	{ 2, 0, "bitmaps" },
+	{ 2, 1, "raw external data" },
+};
+
+static uint64_t feature_word(const struct qcow_hdr *h, int kind)
+{
+	return kind == 0 ? h->incompatible_features
+	       : kind == 1 ? h->compatible_features
+			   : h->autoclear_features;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void json_string_or_null(const char *s)
+{
+	if (s)
+		json_string(s);
+	else
+		fputs("null", stdout);
+}
+
+static void json_features(const struct qcow_hdr *h, int kind)
+{
+	uint64_t w = feature_word(h, kind);
+	bool first = true;
+
+	putchar('[');
+	for (unsigned bit = 0; bit < 64; bit++) {
+		const char *name = NULL;
+		char unknown[32];
+
+		if (!(w >> bit & 1))
+			continue;
+		for (size_t i = 0; i < sizeof(features) / sizeof(*features); i++)
+			if (features[i].kind == kind && features[i].bit == bit)
+				name = features[i].name;
+		if (!name) {
+			snprintf(unknown, sizeof(unknown), "bit %u", bit);
+			name = unknown;
+		}
+		printf("%s", first ? "" : ", ");
+		json_string(name);
+		first = false;
+	}
+	putchar(']');
+}
+
+/* e2qcow's "key: value" capture text as a JSON object. */
+static void json_capture(const char *text)
+{
+	bool first = true;
+
+	if (!text) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('{');
+	while (*text) {
+		const char *eol = strchr(text, '\n'), *colon;
+		char key[64], value[1024];
+		size_t klen, vlen;
+
+		if (!eol)
+			eol = text + strlen(text);
+		colon = memchr(text, ':', (size_t)(eol - text));
+		if (colon) {
+			klen = (size_t)(colon - text) < sizeof(key) - 1
+				       ? (size_t)(colon - text)
+				       : sizeof(key) - 1;
+			memcpy(key, text, klen);
+			key[klen] = 0;
+			colon += colon[1] == ' ' ? 2 : 1;
+			vlen = (size_t)(eol - colon) < sizeof(value) - 1
+				       ? (size_t)(eol - colon)
+				       : sizeof(value) - 1;
+			memcpy(value, colon, vlen);
+			value[vlen] = 0;
+			printf("%s", first ? "" : ", ");
+			json_string(key);
+			fputs(": ", stdout);
+			json_string(value);
+			first = false;
+		}
+		text = *eol ? eol + 1 : eol;
+	}
+	putchar('}');
+}
+
+static void json_image(struct qcow_reader *r)
+{
+	struct qcow_cluster_counts cc;
+	struct qcow_reader_info in;
+	const struct qcow_hdr *h;
+
+	qcow_reader_get_info(r, &in);
+	h = &in.hdr;
+	fputs("{\"path\": ", stdout);
+	json_string(in.path);
+	printf(", \"format\": \"%s\", \"file_size\": %" PRIu64
+	       ", \"virtual_size\": %" PRIu64,
+	       in.raw ? "raw" : "qcow2", in.file_size,
+	       qcow_reader_size(r));
+	if (!in.raw) {
+		printf(", \"version\": %u, \"cluster_size\": %u"
+		       ", \"refcount_bits\": %u, \"compression_type\": \"%s\"",
+		       h->version, 1U << h->cluster_bits,
+		       1U << h->refcount_order,
+		       h->compression_type ? "zstd" : "zlib");
+		fputs(", \"features\": {\"incompatible\": ", stdout);
+		json_features(h, 0);
+		fputs(", \"compatible\": ", stdout);
+		json_features(h, 1);
+		fputs(", \"autoclear\": ", stdout);
+		json_features(h, 2);
+		putchar('}');
+		if (!qcow_reader_count_clusters(r, &cc))
+			printf(", \"clusters\": {\"allocated\": %" PRIu64
+			       ", \"zero\": %" PRIu64 ", \"compressed\": %" PRIu64
+			       ", \"unallocated\": %" PRIu64 "}",
+			       cc.allocated, cc.zero, cc.compressed,
+			       cc.unallocated);
+		fputs(", \"snapshots\": [", stdout);
+		for (uint32_t i = 0; i < in.nb_snapshots; i++) {
+			const struct qcow_snapshot_info *s = &in.snapshots[i];
+
+			printf("%s{\"id\": ", i ? ", " : "");
+			json_string(s->id);
+			fputs(", \"name\": ", stdout);
+			json_string(s->name);
+			printf(", \"vm_state_size\": %" PRIu64
+			       ", \"disk_size\": %" PRIu64 ", \"date\": %u}",
+			       s->vm_state_size, s->disk_size, s->date_sec);
+		}
+		fputs("], \"backing_file\": ", stdout);
+		json_string_or_null(in.backing_file);
+		fputs(", \"backing_format\": ", stdout);
+		json_string_or_null(in.backing_format);
+		fputs(", \"data_file\": ", stdout);
+		json_string_or_null(in.data_file);
+		fputs(", \"capture\": ", stdout);
+		json_capture(in.capture_text);
+	}
+	fputs(", \"backing\": ", stdout);
+	if (in.backing)
+		json_image(in.backing);
+	else
+		fputs("null", stdout);
+	putchar('}');
+}
+
+static void text_features(const struct qcow_hdr *h)
+{
+	static const char *const kinds[] = { "incompatible", "compatible",
+					     "autoclear" };
+
+	for (int kind = 0; kind < 3; kind++) {
+		uint64_t w = feature_word(h, kind);
+
+		printf("%s features:%s", kinds[kind], w ? "" : " none");
+		for (unsigned bit = 0; bit < 64; bit++) {
+			const char *name = NULL;
+
+			if (!(w >> bit & 1))
+				continue;
+			for (size_t i = 0;
+			     i < sizeof(features) / sizeof(*features); i++)
+				if (features[i].kind == kind &&
+				    features[i].bit == bit)
+					name = features[i].name;
+			if (name)
+				printf(" [%s]", name);
+			else
+				printf(" [bit %u]", bit);
+		}
+		putchar('\n');
+	}
+}
+
+static void text_image(struct qcow_reader *r, int depth)
+{
+	struct qcow_cluster_counts cc;
+	struct qcow_reader_info in;
+	const struct qcow_hdr *h;
+
+	qcow_reader_get_info(r, &in);
+	h = &in.hdr;
+	if (depth)
+		printf("\nbacking image %d:\n", depth);
+	printf("image: %s\nfile format: %s\nvirtual size: %" PRIu64
+	       " bytes\nfile size: %" PRIu64 " bytes\n",
+	       in.path, in.raw ? "raw" : "qcow2", qcow_reader_size(r),
+	       in.file_size);
+	if (!in.raw) {
+		printf("version: %u\ncluster size: %u\nrefcount bits: %u\n"
+		       "compression type: %s\n",
+		       h->version, 1U << h->cluster_bits,
+		       1U << h->refcount_order,
+		       h->compression_type ? "zstd" : "zlib");
+		text_features(h);
+		if (!qcow_reader_count_clusters(r, &cc))
+			printf("clusters: %" PRIu64 " allocated, %" PRIu64
+			       " zero, %" PRIu64 " compressed, %" PRIu64
+			       " unallocated\n",
+			       cc.allocated, cc.zero, cc.compressed,
+			       cc.unallocated);
+		printf("snapshots: %u\n", in.nb_snapshots);
+		for (uint32_t i = 0; i < in.nb_snapshots; i++)
+			printf("  id %s name '%s' vm state %" PRIu64
+			       " bytes, disk %" PRIu64 " bytes, date %u\n",
+			       in.snapshots[i].id, in.snapshots[i].name,
+			       in.snapshots[i].vm_state_size,
+			       in.snapshots[i].disk_size,
+			       in.snapshots[i].date_sec);
+		if (in.backing_file)
+			printf("backing file: %s (format: %s)\n",
+			       in.backing_file,
+			       in.backing_format ? in.backing_format
+						 : "probed");
+		if (in.data_file)
+			printf("data file: %s\n", in.data_file);
+		if (in.capture_text)
+			printf("captured by e2qcow:\n%s", in.capture_text);
+	}
+	if (in.backing)
+		text_image(in.backing, depth + 1);
+}
+
+static int open_image(const char *cmd, int argc, char **argv, bool *json,
+		      struct qcow_reader **r)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct qcow_reader_opts ro = { .allow_corrupt = true };
+	struct qcow_open_error e;
+	errcode_t err;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	*json = false;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'j' && !strcmp(cmd, "info")) {
+			*json = true;
+		} else if (c == 'h') {
+			printf("usage: e2qcow %s%s IMAGE\n", cmd,
+			       strcmp(cmd, "info") ? "" : " [--json]");
+			return -1;
+		} else {
+			fprintf(stderr, "e2qcow %s: invalid option\n", cmd);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "e2qcow %s: need one IMAGE\n", cmd);
+		return EXIT_USAGE;
+	}
+	err = qcow_reader_open(argv[optind], &ro, r, &e);
+	if (err) {
+		restore_report_open_error(argv[optind], err, &e);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int info_main(int argc, char **argv)
+{
+	struct qcow_reader *r;
+	bool json;
+	int status = open_image("info", argc, argv, &json, &r);
+
+	if (status)
+		return status < 0 ? EXIT_OK : status;
+	if (json) {
+		json_image(r);
+		putchar('\n');
+	} else {
+		text_image(r, 0);
+	}
+	qcow_reader_close(r);
+	return EXIT_OK;
+}
+
+static void on_finding(void *ctx, bool is_leak, const char *msg)
+{
+	(void)ctx;
+	(void)is_leak;
+	fprintf(stderr, "%s\n", msg);
+}
+
+int check_main(int argc, char **argv)
+{
+	struct qcow_check_result res;
+	struct qcow_reader *r;
+	errcode_t err;
+	bool json;
+	int status = open_image("check", argc, argv, &json, &r);
+
+	if (status)
+		return status < 0 ? EXIT_OK : status;
+	err = qcow_check_run(r, on_finding, NULL, &res);
+	qcow_reader_close(r);
+	if (err) {
+		com_err("e2qcow", err, "while checking '%s'", argv[optind]);
+		return 1;
+	}
+	if (res.corruptions)
+		printf("\n%" PRIu64 " errors were found on the image.\n"
+		       "Data may be corrupted, or further writes to the image "
+		       "may corrupt it.\n",
+		       res.corruptions);
+	if (res.leaks)
+		printf("\n%" PRIu64 " leaked clusters were found on the image.\n"
+		       "This means waste of disk space, but no harm to data.\n",
+		       res.leaks);
+	if (!res.corruptions && !res.leaks)
+		printf("No errors were found on the image.\n");
+	printf("%" PRIu64 "/%" PRIu64 " = %.2f%% allocated, %.2f%% fragmented, "
+	       "%.2f%% compressed clusters\nImage end offset: %" PRIu64 "\n",
+	       res.allocated_clusters + res.compressed_clusters,
+	       res.guest_clusters,
+	       res.guest_clusters ? 100.0 *
+					    (double)(res.allocated_clusters +
+						     res.compressed_clusters) /
+					    (double)res.guest_clusters
+				  : 0.0,
+	       res.allocated_clusters ? 100.0 *
+					       (double)res.fragmented_clusters /
+					       (double)res.allocated_clusters
+				      : 0.0,
+	       res.allocated_clusters + res.compressed_clusters
+		       ? 100.0 * (double)res.compressed_clusters /
+				 (double)(res.allocated_clusters +
+					  res.compressed_clusters)
+		       : 0.0,
+	       res.image_end);
+	return res.corruptions ? 2 : res.leaks ? 3 : 0;
+}
