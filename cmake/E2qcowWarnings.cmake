@@ -9,6 +9,10 @@ target_compile_definitions(e2qcow_flags INTERFACE _FILE_OFFSET_BITS=64 _GNU_SOUR
 if(E2QCOW_WERROR)
   target_compile_options(e2qcow_flags INTERFACE -Werror)
 endif()
+if(E2QCOW_FUZZ)
+  # Instrument everything for coverage; only fuzz targets get the main.
+  target_compile_options(e2qcow_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 if(E2QCOW_SANITIZE)
   target_compile_options(e2qcow_flags INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)

@@ -23,11 +23,17 @@ struct mem_io {
 	size_t len, cap;
 };
 
+/* Writers may run on several threads at once (restore): atomics. */
 static void note_write(struct qcow_io *io, size_t len, uint64_t off)
 {
-	io->bytes_written += len;
-	if (off + len > io->end_offset)
-		io->end_offset = off + len;
+	uint64_t end = off + len;
+	uint64_t seen = __atomic_load_n(&io->end_offset, __ATOMIC_RELAXED);
+
+	__atomic_fetch_add(&io->bytes_written, len, __ATOMIC_RELAXED);
+	while (end > seen &&
+	       !__atomic_compare_exchange_n(&io->end_offset, &seen, end, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /* Write all of @buf at @off, or at the file position when @at_pos. */

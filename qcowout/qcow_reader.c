@@ -207,10 +207,11 @@ static errcode_t read_header(struct qcow_reader *r,
 		uint64_t bo = r->hdr.backing_file_offset;
 		uint32_t bl = r->hdr.backing_file_size;
 
+		/* An empty name means no backing file, as in QEMU. */
 		if (bo > r->cluster_size || bl > QCOW_MAX_BACKING_NAME ||
-		    bl > r->cluster_size - bo || bo + bl > hc_len || !bl)
+		    bl > r->cluster_size - bo || bo + bl > hc_len)
 			err = QCOW_ERR_BAD_BACKING;
-		else if (!(r->backing_name = strndup_safe(hc + bo, bl)))
+		else if (bl && !(r->backing_name = strndup_safe(hc + bo, bl)))
 			err = ENOMEM;
 	}
 	free(hc);

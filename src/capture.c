@@ -278,7 +278,7 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 
 	if (c->o->raw) {
 		err = sink_raw_create(io, 0, c->size,
-				      c->out.kind != OUTPUT_DEVICE, &s);
+				      c->out.kind != OUTPUT_DEVICE, true, &s);
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
 		err = 0;

@@ -36,9 +36,10 @@ void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
  * a new file or a stream, so all-zero blocks are left as holes and the
  * output is sized to base + size at the end; otherwise (a device, or an
  * existing file written in place) every byte handed over is written.
+ * @sync: finish waits until the data is on stable storage.
  */
 errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
-			  bool fresh, struct sink **out);
+			  bool fresh, bool sync, struct sink **out);
 
 void sink_free(struct sink *s); /* NULL-safe */
 

@@ -17,6 +17,7 @@ struct raw_sink {
 	struct qcow_io *io;
 	uint64_t base, size;
 	bool fresh;
+	bool sync;
 };
 
 static bool all_zero(const uint8_t *p, size_t len)
@@ -78,7 +79,7 @@ static errcode_t rs_finish(struct sink *s)
 
 	if (r->fresh)
 		err = r->io->set_size(r->io, r->base + r->size);
-	if (!err)
+	if (!err && r->sync)
 		err = r->io->sync(r->io);
 	return err;
 }
@@ -89,7 +90,7 @@ static void rs_destroy(struct sink *s)
 }
 
 errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
-			  bool fresh, struct sink **out)
+			  bool fresh, bool sync, struct sink **out)
 {
 	struct raw_sink *r = calloc(1, sizeof(*r));
 
@@ -99,6 +100,7 @@ errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
 	r->base = base;
 	r->size = size;
 	r->fresh = fresh;
+	r->sync = sync;
 	r->s.write = rs_write;
 	r->s.finish = rs_finish;
 	r->s.destroy = rs_destroy;

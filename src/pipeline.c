@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pipeline.c --- slots passed from one producer thread to consumer
+ * threads: FREE -> (producer) FULL -> (a consumer) BUSY -> FREE.
+ * FULL slots carry a sequence number; consumers take the oldest, so a
+ * single consumer sees them in production order.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#define MAX_CONSUMERS 8
+
+enum slot_state { SLOT_FREE, SLOT_FULL, SLOT_BUSY };
+
+struct pipeline {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct pipe_slot *slots;
+	enum slot_state *state;
+	uint64_t *seq;
+	unsigned nslots;
+	uint64_t next_seq;
+	bool produced_all; /* the end slot (or an error) was produced */
+	bool stop;	   /* a consumer failed */
+	errcode_t err;	   /* first error, producer's or a consumer's */
+	pipe_produce_fn produce;
+	pipe_consume_fn consume;
+	void *ctx;
+};
+
+static int find_slot(const struct pipeline *p, enum slot_state want)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < p->nslots; i++)
+		if (p->state[i] == want &&
+		    (best < 0 || (want == SLOT_FULL && p->seq[i] < p->seq[best])))
+			best = (int)i;
+	return best;
+}
+
+static void fail(struct pipeline *p, errcode_t err)
+{
+	if (!p->err)
+		p->err = err;
+	p->stop = true;
+}
+
+static void *producer(void *arg)
+{
+	struct pipeline *p = arg;
+	bool end = false;
+
+	pthread_mutex_lock(&p->lock);
+	while (!end && !p->stop) {
+		int i = find_slot(p, SLOT_FREE);
+		struct pipe_slot *s;
+		errcode_t err;
+
+		if (i < 0) {
+			pthread_cond_wait(&p->changed, &p->lock);
+			continue;
+		}
+		p->state[i] = SLOT_BUSY;
+		s = &p->slots[i];
+		pthread_mutex_unlock(&p->lock);
+		s->len = 0;
+		s->zero = s->end = false;
+		err = p->produce(p->ctx, s);
+		end = s->end || err;
+		pthread_mutex_lock(&p->lock);
+		if (err)
+			fail(p, err);
+		p->state[i] = SLOT_FULL;
+		p->seq[i] = p->next_seq++;
+		pthread_cond_broadcast(&p->changed);
+	}
+	p->produced_all = true;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		int i = find_slot(p, SLOT_FULL);
+		struct pipe_slot *s;
+		errcode_t err = 0;
+
+		if (i < 0) {
+			if (p->produced_all)
+				break;
+			pthread_cond_wait(&p->changed, &p->lock);
+			continue;
+		}
+		p->state[i] = SLOT_BUSY;
+		s = &p->slots[i];
+		pthread_mutex_unlock(&p->lock);
+		if (s->len)
+			err = p->consume(p->ctx, s);
+		pthread_mutex_lock(&p->lock);
+		if (err)
+			fail(p, err);
+		p->state[i] = SLOT_FREE;
+		pthread_cond_broadcast(&p->changed);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
+		       unsigned nconsumers, pipe_produce_fn produce,
+		       pipe_consume_fn consume, void *ctx)
+{
+	pthread_t prod, cons[MAX_CONSUMERS];
+	struct pipeline p;
+	unsigned i, started = 0;
+	errcode_t err = 0;
+
+	if (nconsumers < 1 || nconsumers > MAX_CONSUMERS || nslots < 1)
+		return EINVAL;
+	memset(&p, 0, sizeof(p));
+	p.nslots = nslots;
+	p.produce = produce;
+	p.consume = consume;
+	p.ctx = ctx;
+	p.slots = calloc(nslots, sizeof(*p.slots));
+	p.state = calloc(nslots, sizeof(*p.state));
+	p.seq = calloc(nslots, sizeof(*p.seq));
+	for (i = 0; p.slots && i < nslots; i++)
+		if (!(p.slots[i].buf = malloc(slot_bytes)))
+			break;
+	if (!p.slots || !p.state || !p.seq || i < nslots) {
+		err = ENOMEM;
+		goto out;
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	if (pthread_create(&prod, NULL, producer, &p)) {
+		err = EAGAIN;
+	} else {
+		for (i = 0; i < nconsumers; i++)
+			if (!pthread_create(&cons[i], NULL, consumer, &p))
+				started++;
+		if (!started) {
+			pthread_mutex_lock(&p.lock);
+			fail(&p, EAGAIN);
+			pthread_cond_broadcast(&p.changed);
+			pthread_mutex_unlock(&p.lock);
+		}
+		for (i = 0; i < started; i++)
+			pthread_join(cons[i], NULL);
+		pthread_join(prod, NULL);
+		err = p.err;
+	}
+	pthread_cond_destroy(&p.changed);
+	pthread_mutex_destroy(&p.lock);
+out:
+	for (i = 0; p.slots && i < nslots; i++)
+		free(p.slots[i].buf);
+	free(p.slots);
+	free(p.state);
+	free(p.seq);
+	return err;
+}
