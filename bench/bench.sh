@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:-/tmp/e2qcow-bench}
-runs=${RUNS:-5}
+runs=${RUNS:-10}
 out=$root/bench/results.md
 export E2FSPROGS_FAKE_TIME=1700000000 MKE2FS_CONFIG=$root/tests/integration/mke2fs.conf
 
-command -v hyperfine >/dev/null || { echo "bench.sh: needs hyperfine (apt-get install hyperfine)"; exit 1; }
+for t in hyperfine python3 qemu-img e2image; do
+	command -v $t >/dev/null || { echo "bench.sh: needs $t"; exit 1; }
+done
 cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
 cmake --build build-rel -j"$(nproc)" >/dev/null
 E2QCOW=$root/build-rel/src/e2qcow
@@ -43,13 +45,24 @@ if [ ! -f data.qcow2 ]; then
 	rm -f data.raw
 fi
 
+# One table per case: medians (the machines are small and noisy), the
+# fastest run, and each median as a ratio to e2qcow's (the first command).
 bench() {
 	local title=$1
 	shift
 	echo "## $title" >>"$out"
 	echo >>"$out"
-	hyperfine -N -w 1 -r "$runs" --export-markdown "$work/part.md" "$@" >/dev/null
-	cat "$work/part.md" >>"$out"
+	hyperfine -N -w 1 -r "$runs" --export-json "$work/part.json" "$@" >/dev/null
+	python3 - "$work/part.json" "$root/build-rel/src/" >>"$out" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+base = res[0]["median"]
+print("| command | median [s] | min [s] | median / e2qcow's |")
+print("| --- | ---: | ---: | ---: |")
+for r in res:
+    cmd = r["command"].replace(sys.argv[2], "")
+    print(f"| `{cmd}` | {r['median']:.3f} | {min(r['times']):.3f} | {r['median'] / base:.2f} |")
+PY
 	echo >>"$out"
 }
 
@@ -59,8 +72,7 @@ bench() {
 	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r); e2fsprogs" \
 		"$(dpkg-query -W -f='${Version}' e2fsprogs 2>/dev/null)," \
 		"qemu-img $(qemu-img --version | head -1 | awk '{print $3}')." \
-		"Warm page cache; hyperfine, $runs runs each; ratios are of means" \
-		"(hyperfine's 'Relative' column)."
+		"Warm page cache; hyperfine, $runs runs each after a warm-up; medians."
 	echo
 } >"$out"
 
@@ -83,6 +95,11 @@ bench "Restore, the same, synced to disk before finishing (e2qcow's default)" \
 	"$E2QCOW restore data.qcow2 r.raw" \
 	"qemu-img convert -t writeback -W -m 8 -O raw data.qcow2 r.raw"
 
+# Sizes, from one more run of each capture.
+"$E2QCOW" capture meta.img m1.qcow2
+e2image -Q meta.img m2.qcow2 2>/dev/null
+"$E2QCOW" capture sparse16t.img s1.qcow2 2>/dev/null
+e2image -Q sparse16t.img s2.qcow2 2>/dev/null
 {
 	echo "## Sizes"
 	echo
@@ -91,5 +108,5 @@ bench "Restore, the same, synced to disk before finishing (e2qcow's default)" \
 	echo "| 2 GiB ext4, 50,000 files | $(stat -c %s m1.qcow2) | $(stat -c %s m2.qcow2) |"
 	echo "| 16 TiB ext4, few files | $(stat -c %s s1.qcow2) | $(stat -c %s s2.qcow2) |"
 } >>"$out"
-rm -f m1.qcow2 m2.qcow2 s1.qcow2 s2.qcow2 r.raw part.md
+rm -f m1.qcow2 m2.qcow2 s1.qcow2 s2.qcow2 r.raw part.json
 echo "wrote $out"

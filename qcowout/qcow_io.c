@@ -370,6 +370,14 @@ const uint8_t *qcow_io_mem_data(const struct qcow_io *io, size_t *len)
 	return m->data;
 }
 
+bool qcow_buf_is_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	/* Each byte equals the next and the first is zero: memcmp is fast. */
+	return b[0] == 0 && memcmp(b, b + 1, len - 1) == 0;
+}
+
 void qcow_io_free(struct qcow_io *io)
 {
 	if (io)

@@ -60,4 +60,7 @@ errcode_t qcow_io_mem_create_from(const void *data, size_t len,
 /* NULL-safe. */
 void qcow_io_free(struct qcow_io *io);
 
+/* Is every byte of @p (@len > 0 bytes) zero?  For holes and skipping. */
+bool qcow_buf_is_zero(const void *p, size_t len);
+
 #endif

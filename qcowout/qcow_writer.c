@@ -15,11 +15,6 @@
 /* Large appends go straight through; small ones are gathered. */
 #define OBUF_BYTES (4U << 20)
 
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
-}
-
 unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
 {
 	unsigned bits = min_bits;
@@ -114,7 +109,7 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 	uint64_t host;
 	errcode_t err;
 
-	if (all_zero(data, (size_t)w->cluster_size)) {
+	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
 		w->stats.zero_clusters++;
 		return flush_run(w);
 	}

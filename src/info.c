@@ -47,6 +47,17 @@ static uint64_t feature_word(const struct qcow_hdr *h, int kind)
 			   : h->autoclear_features;
 }
 
+/* The feature's name, or "bit N" in @buf for bits we have no name for. */
+static const char *feature_name(int kind, unsigned bit, char *buf,
+				size_t cap)
+{
+	for (size_t i = 0; i < sizeof(features) / sizeof(*features); i++)
+		if (features[i].kind == kind && features[i].bit == bit)
+			return features[i].name;
+	snprintf(buf, cap, "bit %u", bit);
+	return buf;
+}
+
 static void json_string(const char *s)
 {
 	putchar('"');
@@ -78,20 +89,12 @@ static void json_features(const struct qcow_hdr *h, int kind)
 
 	putchar('[');
 	for (unsigned bit = 0; bit < 64; bit++) {
-		const char *name = NULL;
-		char unknown[32];
+		char buf[32];
 
 		if (!(w >> bit & 1))
 			continue;
-		for (size_t i = 0; i < sizeof(features) / sizeof(*features); i++)
-			if (features[i].kind == kind && features[i].bit == bit)
-				name = features[i].name;
-		if (!name) {
-			snprintf(unknown, sizeof(unknown), "bit %u", bit);
-			name = unknown;
-		}
 		printf("%s", first ? "" : ", ");
-		json_string(name);
+		json_string(feature_name(kind, bit, buf, sizeof(buf)));
 		first = false;
 	}
 	putchar(']');
@@ -210,19 +213,11 @@ static void text_features(const struct qcow_hdr *h)
 
 		printf("%s features:%s", kinds[kind], w ? "" : " none");
 		for (unsigned bit = 0; bit < 64; bit++) {
-			const char *name = NULL;
+			char buf[32];
 
-			if (!(w >> bit & 1))
-				continue;
-			for (size_t i = 0;
-			     i < sizeof(features) / sizeof(*features); i++)
-				if (features[i].kind == kind &&
-				    features[i].bit == bit)
-					name = features[i].name;
-			if (name)
-				printf(" [%s]", name);
-			else
-				printf(" [bit %u]", bit);
+			if (w >> bit & 1)
+				printf(" [%s]",
+				       feature_name(kind, bit, buf, sizeof(buf)));
 		}
 		putchar('\n');
 	}

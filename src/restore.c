@@ -226,8 +226,7 @@ static errcode_t zero_target(struct qcow_io *io, uint64_t base, uint64_t off,
 			if (err == QCOW_ERR_TRUNCATED)
 				err = 0;
 			else if (!err)
-				zero = buf[0] == 0 &&
-				       !memcmp(buf, buf + 1, n - 1);
+				zero = qcow_buf_is_zero(buf, n);
 		}
 		if (!err && !zero) {
 			memset(buf, 0, n);

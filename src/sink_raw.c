@@ -20,11 +20,6 @@ struct raw_sink {
 	bool sync;
 };
 
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
-}
-
 /* Write the non-zero stretches of @buf, each in one call. */
 static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
 				      const uint8_t *buf, size_t len)
@@ -37,7 +32,7 @@ static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
 		while (i < len) {
 			n = len - i < RAW_ZERO_GRANULE ? len - i
 						       : RAW_ZERO_GRANULE;
-			if (!all_zero(buf + i, n))
+			if (!qcow_buf_is_zero(buf + i, n))
 				break;
 			i += n;
 		}
@@ -45,7 +40,7 @@ static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
 		while (i < len) {
 			n = len - i < RAW_ZERO_GRANULE ? len - i
 						       : RAW_ZERO_GRANULE;
-			if (all_zero(buf + i, n))
+			if (qcow_buf_is_zero(buf + i, n))
 				break;
 			i += n;
 		}

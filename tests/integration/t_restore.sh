@@ -186,5 +186,29 @@ head -c $((20 * 1024 * 1024)) /dev/urandom >disk.img
 "$E2QCOW" restore --overwrite -O 2M own.qcow2 disk.img
 [ "$(stat -c %s disk.img)" = $((20 * 1024 * 1024)) ] || fail "-O in place changed the size"
 cmp <(dd if=disk.img bs=1M skip=2 count=16 2>/dev/null) ours.raw || fail "-O in place"
+# A block device (a loop device, where this machine lets us make one)
+# full of old data: only --overwrite writes it, the result is the image,
+# and a device too small is refused.
+head -c $((16 * 1024 * 1024)) /dev/urandom >dev.img
+if loop=$(losetup -f --show dev.img 2>/dev/null); then
+	rc=0
+	"$E2QCOW" restore own.qcow2 "$loop" 2>err || rc=$?
+	[ "$rc" = 1 ] && grep -q -- --overwrite err || { losetup -d "$loop"; fail "device without --overwrite: exit $rc"; }
+	for zeros in "" --write-zeros; do
+		# shellcheck disable=SC2086 # an empty option is no option
+		"$E2QCOW" restore --overwrite $zeros own.qcow2 "$loop" ||
+			{ losetup -d "$loop"; fail "restore onto $loop $zeros"; }
+		cmp "$loop" ours.raw || { losetup -d "$loop"; fail "device content $zeros"; }
+	done
+	losetup -d "$loop"
+	truncate -s 8M dev.img
+	loop=$(losetup -f --show dev.img)
+	rc=0
+	"$E2QCOW" restore --overwrite own.qcow2 "$loop" 2>err || rc=$?
+	losetup -d "$loop"
+	[ "$rc" = 1 ] && grep -q "holds" err || fail "too small a device: exit $rc: $(cat err)"
+else
+	echo "note: no loop device here; the block-device cases were not run"
+fi
 echo "$count images restored exactly as qemu-img converts them"
 echo ok
