@@ -96,6 +96,16 @@ errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
 	r->size = size;
 	r->fresh = fresh;
 	r->sync = sync;
+	/* A new file gets its full size first: writes inside i_size are
+	 * cheaper for the filesystem than writes that extend it. */
+	if (fresh && !io->sequential) {
+		errcode_t err = io->set_size(io, base + size);
+
+		if (err) {
+			free(r);
+			return err;
+		}
+	}
 	r->s.write = rs_write;
 	r->s.finish = rs_finish;
 	r->s.destroy = rs_destroy;
