@@ -70,12 +70,17 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+int cli_usage_error(const char *cmd, const char *msg, const char *arg)
+{
+	fprintf(stderr, "e2qcow %s: %s%s%s\n", cmd, msg, arg ? ": " : "",
+		arg ? arg : "");
+	fprintf(stderr, "Try 'e2qcow %s --help'.\n", cmd);
+	return 2;
+}
+
 static int usage_error(const char *msg, const char *arg)
 {
-	fprintf(stderr, "e2qcow capture: %s%s%s\n", msg, arg ? ": " : "",
-		arg ? arg : "");
-	fputs("Try 'e2qcow capture --help'.\n", stderr);
-	return 2;
+	return cli_usage_error("capture", msg, arg);
 }
 
 static int parse_one(int c, struct capture_opts *o)

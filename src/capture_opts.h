@@ -33,6 +33,9 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		       bool *done);
 void capture_usage(FILE *f);
 
+/* Report a usage error of subcommand @cmd on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *msg, const char *arg);
+
 /* Parse "4096", "64k", "2M"; false on junk or overflow. */
 bool parse_size(const char *s, uint64_t *out);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "capture_opts.h"
 #include "info.h"
 #include "qcow_check.h"
 #include "qcow_err.h"
@@ -296,13 +297,11 @@ static int open_image(const char *cmd, int argc, char **argv, bool *json,
 			       strcmp(cmd, "info") ? "" : " [--json]");
 			return -1;
 		} else {
-			fprintf(stderr, "e2qcow %s: invalid option\n", cmd);
-			return EXIT_USAGE;
+			return cli_usage_error(cmd, "invalid option", NULL);
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "e2qcow %s: need one IMAGE\n", cmd);
-		return EXIT_USAGE;
+		return cli_usage_error(cmd, "need one IMAGE", NULL);
 	}
 	err = qcow_reader_open(argv[optind], &ro, r, &e);
 	if (err) {

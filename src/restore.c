@@ -63,10 +63,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *msg, const char *arg)
 {
-	fprintf(stderr, "e2qcow restore: %s%s%s\n", msg, arg ? ": " : "",
-		arg ? arg : "");
-	fputs("Try 'e2qcow restore --help'.\n", stderr);
-	return EXIT_USAGE;
+	return cli_usage_error("restore", msg, arg);
 }
 
 static int parse_args(int argc, char **argv, struct restore_opts *o,
