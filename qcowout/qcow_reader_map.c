@@ -357,8 +357,7 @@ static void count_table(struct qcow_reader *r, const uint8_t *t,
 		else if ((e & QCOW2_L2E_OFFSET_MASK) ||
 			 (r->data_io && (e & QCOW2_OFLAG_COPIED)))
 			c->allocated++;
-		else
-			c->unallocated++;
+		/* Unallocated clusters are what is left: counted by the caller. */
 	}
 }
 
