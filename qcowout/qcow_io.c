@@ -3,6 +3,7 @@
  * qcow_io.c --- backends of the qcowout I/O ops table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +16,11 @@ struct fd_io {
 	struct qcow_io io; /* first: the ops table is cast back to us */
 	int fd;
 	uint64_t pos;      /* stream position */
+	uint64_t unflushed; /* bytes written since writeback was started */
 };
+
+/* Start writeback after this many bytes (early_writeback). */
+#define WRITEBACK_BYTES (8U << 20)
 
 struct mem_io {
 	struct qcow_io io;
@@ -65,9 +70,16 @@ static errcode_t fd_pwrite(struct qcow_io *io, const void *buf, size_t len,
 	struct fd_io *f = (struct fd_io *)io;
 	errcode_t err = write_full(f->fd, buf, len, off, false);
 
-	if (!err)
-		note_write(io, len, off);
-	return err;
+	if (err)
+		return err;
+	note_write(io, len, off);
+	f->unflushed += len;
+	if (io->early_writeback && f->unflushed >= WRITEBACK_BYTES) {
+		/* Asynchronous; failures show up at the final sync. */
+		(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		f->unflushed = 0;
+	}
+	return 0;
 }
 
 static errcode_t fd_pread(struct qcow_io *io, void *buf, size_t len,

@@ -33,6 +33,11 @@ struct qcow_io {
 	void (*destroy)(struct qcow_io *io);
 	/* Writes must come at non-decreasing offsets (no seeking back). */
 	bool sequential;
+	/*
+	 * fd backend: start writeback every few MiB, so that the final sync
+	 * has little left to wait for (set when a sync will follow).
+	 */
+	bool early_writeback;
 	/* The file descriptor behind fd and stream backends, else -1. */
 	int fd;
 	/* Bytes written so far, highest offset reached. */

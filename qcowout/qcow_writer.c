@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qcow_compress.h"
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_format.h"
@@ -64,6 +65,61 @@ errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
 	return err;
 }
 
+static errcode_t pad_to_cluster(struct qcow_writer *w)
+{
+	size_t pad = (size_t)(-w->next_host_off & (w->cluster_size - 1));
+	errcode_t err;
+
+	while (pad) {
+		size_t n = w->obuf_cap - w->obuf_len;
+
+		if (!n) {
+			err = qcow_writer_flush_obuf(w);
+			if (err)
+				return err;
+			continue;
+		}
+		if (n > pad)
+			n = pad;
+		memset(w->obuf + w->obuf_len, 0, n);
+		w->obuf_len += n;
+		w->next_host_off += n;
+		pad -= n;
+	}
+	return 0;
+}
+
+static errcode_t emit_l2(struct qcow_writer *w, const uint8_t *l2,
+			 uint64_t l1_index)
+{
+	uint64_t host = w->next_host_off;
+	errcode_t err = qcow_writer_emit(w, l2, (size_t)w->cluster_size);
+
+	if (err)
+		return err;
+	qcow_store_be64(w->l1 + l1_index * 8, host | QCOW2_OFLAG_COPIED);
+	w->stats.l2_tables++;
+	return 0;
+}
+
+errcode_t qcow_writer_align(struct qcow_writer *w)
+{
+	errcode_t err = pad_to_cluster(w);
+
+	for (unsigned i = 0; !err && i < w->l2q_n; i++)
+		err = emit_l2(w, w->l2q + (i << w->cluster_bits),
+			      w->l2q_index[i]);
+	w->l2q_n = 0;
+	return err;
+}
+
+uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c)
+{
+	if (c < w->zrefs_cap && w->zrefs[c])
+		return w->zrefs[c];
+	return 1;
+}
+
 static errcode_t flush_run(struct qcow_writer *w)
 {
 	errcode_t err;
@@ -85,14 +141,19 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 	if (err)
 		return err;
 	if (w->cur_l1_index != QCOW_WRITER_NO_L2 && w->l2_used) {
-		uint64_t host = w->next_host_off;
-
-		err = qcow_writer_emit(w, w->l2, (size_t)w->cluster_size);
+		if (!(w->next_host_off & (w->cluster_size - 1)) || !w->l2q) {
+			err = qcow_writer_align(w); /* earlier ones first */
+			if (!err)
+				err = emit_l2(w, w->l2, w->cur_l1_index);
+		} else {
+			memcpy(w->l2q + (w->l2q_n << w->cluster_bits), w->l2,
+			       (size_t)w->cluster_size);
+			w->l2q_index[w->l2q_n++] = w->cur_l1_index;
+			err = w->l2q_n == QCOW_WRITER_L2Q ? qcow_writer_align(w)
+							  : 0;
+		}
 		if (err)
 			return err;
-		qcow_store_be64(w->l1 + w->cur_l1_index * 8,
-				host | QCOW2_OFLAG_COPIED);
-		w->stats.l2_tables++;
 	}
 	memset(w->l2, 0, (size_t)w->cluster_size);
 	w->cur_l1_index = l1_index;
@@ -100,24 +161,32 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 	return 0;
 }
 
-/* Map guest cluster @clu to the next host cluster; data follows later. */
-static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
-			       const uint8_t *data)
+static errcode_t enter_l2(struct qcow_writer *w, uint64_t clu)
+{
+	uint64_t l1_index = clu >> (w->cluster_bits - 3);
+
+	return l1_index == w->cur_l1_index ? 0 : switch_l2(w, l1_index);
+}
+
+static void set_l2_entry(struct qcow_writer *w, uint64_t clu, uint64_t entry)
 {
 	unsigned l2_bits = w->cluster_bits - 3;
-	uint64_t l1_index = clu >> l2_bits;
+
+	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8, entry);
+	w->l2_used = true;
+	w->stats.data_clusters++;
+}
+
+/* Map guest cluster @clu to the next host cluster; data follows later. */
+static errcode_t store_raw(struct qcow_writer *w, uint64_t clu,
+			   const uint8_t *data)
+{
 	uint64_t host;
 	errcode_t err;
 
-	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
-		w->stats.zero_clusters++;
-		return flush_run(w);
-	}
-	if (l1_index != w->cur_l1_index) {
-		err = switch_l2(w, l1_index);
-		if (err)
-			return err;
-	}
+	err = enter_l2(w, clu);
+	if (err)
+		return err;
 	/* Data in a pending run is contiguous with what is already staged. */
 	if (w->run_clusters &&
 	    w->run_buf + (w->run_clusters << w->cluster_bits) != data) {
@@ -125,17 +194,104 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 		if (err)
 			return err;
 	}
+	if (!w->run_clusters) {
+		err = qcow_writer_align(w); /* after compressed data */
+		if (err)
+			return err;
+	}
 	host = w->next_host_off + (w->run_clusters << w->cluster_bits);
 	if (host + w->cluster_size > QCOW2_MAX_HOST_OFFSET)
 		return EFBIG;
-	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8,
-			host | QCOW2_OFLAG_COPIED);
-	w->l2_used = true;
+	set_l2_entry(w, clu, host | QCOW2_OFLAG_COPIED);
 	if (!w->run_clusters)
 		w->run_buf = data;
 	w->run_clusters++;
-	w->stats.data_clusters++;
 	return 0;
+}
+
+static errcode_t grow_zrefs(struct qcow_writer *w, uint64_t last)
+{
+	uint64_t cap = w->zrefs_cap ? w->zrefs_cap : 1024;
+	uint16_t *p;
+
+	while (cap <= last)
+		cap *= 2;
+	if (cap == w->zrefs_cap)
+		return 0;
+	p = realloc(w->zrefs, cap * sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	memset(p + w->zrefs_cap, 0, (cap - w->zrefs_cap) * sizeof(*p));
+	w->zrefs = p;
+	w->zrefs_cap = cap;
+	return 0;
+}
+
+/*
+ * Append @zlen compressed bytes right after the previous ones.  The L2
+ * entry holds the byte offset and how many 512-byte sectors beyond the
+ * first one the data reaches into; every host cluster those sectors
+ * touch counts one more reference.
+ */
+static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
+				  const uint8_t *z, size_t zlen)
+{
+	unsigned csize_shift = 62 - (w->cluster_bits - 8);
+	uint64_t host, first, last, sectors;
+	errcode_t err;
+
+	err = enter_l2(w, clu);
+	if (!err)
+		err = flush_run(w);
+	if (err)
+		return err;
+	host = w->next_host_off;
+	first = host >> w->cluster_bits;
+	/*
+	 * Waiting L2 tables go in at the boundary this piece would cross
+	 * (or starts at), and a host cluster's 16-bit refcount must not
+	 * overflow.
+	 */
+	if ((w->l2q_n && (!(host & (w->cluster_size - 1)) ||
+			  (host + zlen - 1) >> w->cluster_bits != first)) ||
+	    (first < w->zrefs_cap && w->zrefs[first] == UINT16_MAX)) {
+		err = qcow_writer_align(w);
+		if (err)
+			return err;
+		host = w->next_host_off;
+		first = host >> w->cluster_bits;
+	}
+	last = (host + zlen - 1) >> w->cluster_bits;
+	sectors = ((host + zlen - 1) >> 9) - (host >> 9);
+	if (host + zlen > QCOW2_MAX_HOST_OFFSET || host >> csize_shift)
+		return EFBIG;
+	err = grow_zrefs(w, last);
+	if (err)
+		return err;
+	for (uint64_t c = first; c <= last; c++)
+		w->zrefs[c]++;
+	set_l2_entry(w, clu,
+		     QCOW2_OFLAG_COMPRESSED | sectors << csize_shift | host);
+	w->stats.compressed_clusters++;
+	return qcow_writer_emit(w, z, zlen);
+}
+
+/* One whole cluster of guest data: skipped, compressed or stored. */
+static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
+			       const uint8_t *data)
+{
+	size_t zlen;
+
+	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
+		w->stats.zero_clusters++;
+		return flush_run(w);
+	}
+	if (w->comp) {
+		zlen = qcow_compress_cluster(w->comp, data, w->zbuf);
+		if (zlen)
+			return store_compressed(w, clu, w->zbuf, zlen);
+	}
+	return store_raw(w, clu, data);
 }
 
 static errcode_t flush_partial(struct qcow_writer *w)
@@ -215,6 +371,42 @@ errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 	return w->err;
 }
 
+errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
+				   size_t n, const uint8_t *raw,
+				   const uint8_t *zdata, const uint32_t *zlen)
+{
+	uint64_t clu = guest_off >> w->cluster_bits;
+	size_t cs = (size_t)w->cluster_size;
+	errcode_t err;
+
+	if (w->err)
+		return w->err;
+	if (w->finished)
+		return QCOW_ERR_WRITER_FAILED;
+	if (guest_off < w->guest_pos || guest_off & (cs - 1))
+		return w->err = QCOW_ERR_OUT_OF_ORDER_WRITE;
+	if (guest_off > w->virtual_size ||
+	    n > (w->virtual_size - guest_off) >> w->cluster_bits)
+		return w->err = QCOW_ERR_WRITE_PAST_END;
+	err = flush_partial(w);
+	for (size_t i = 0; i < n && !err; i++) {
+		const uint8_t *data = raw + i * cs;
+
+		if (zlen[i] && zlen[i] < cs)
+			err = store_compressed(w, clu + i, zdata + i * cs,
+					       zlen[i]);
+		else if (qcow_buf_is_zero(data, cs))
+			w->stats.zero_clusters++;
+		else
+			err = store_raw(w, clu + i, data);
+	}
+	if (!err)
+		err = flush_run(w); /* @raw is the caller's again */
+	if (!err && n)
+		w->guest_pos = guest_off + ((uint64_t)n << w->cluster_bits);
+	return w->err = err;
+}
+
 static errcode_t check_opts(const struct qcow_writer_opts *o,
 			    struct qcow_io *io)
 {
@@ -227,6 +419,8 @@ static errcode_t check_opts(const struct qcow_writer_opts *o,
 		return QCOW_ERR_BAD_OPTION;
 	if (io->sequential && !o->plan)
 		return QCOW_ERR_NOT_SEEKABLE;
+	if (o->compress && o->compress_type != 0 && o->version < 3)
+		return QCOW_ERR_BAD_OPTION;
 	if (qcow_l1_entries_for(o->virtual_size, o->cluster_bits) * 8 >
 	    QCOW2_MAX_L1_BYTES)
 		return QCOW_ERR_TOO_BIG;
@@ -245,6 +439,12 @@ static errcode_t alloc_buffers(struct qcow_writer *w)
 	w->l1 = calloc(w->l1_clusters, cs);
 	if (!w->obuf || !w->l2 || !w->pbuf || !w->hdr_cluster || !w->l1)
 		return ENOMEM;
+	if (w->comp) {
+		w->zbuf = malloc(cs);
+		w->l2q = malloc(cs * QCOW_WRITER_L2Q);
+		if (!w->zbuf || !w->l2q)
+			return ENOMEM;
+	}
 	return 0;
 }
 
@@ -273,15 +473,25 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 			 w->cluster_bits;
 	w->cur_l1_index = QCOW_WRITER_NO_L2;
 	w->stream = io->sequential;
+	w->no_sync = opts->no_sync;
 	/* Cluster 0 is the header; data starts right after it. */
 	w->next_host_off = w->obuf_off = w->cluster_size;
-	err = alloc_buffers(w);
+	err = 0;
+	if (opts->compress) {
+		w->compress_type = opts->compress_type;
+		err = qcow_compressor_create(
+			opts->compress_type,
+			opts->compress_level ? opts->compress_level
+					     : qcow_compress_default_level(
+						       opts->compress_type),
+			w->cluster_bits, &w->comp);
+	}
+	if (!err)
+		err = alloc_buffers(w);
 	if (!err && w->stream) {
 		/* A stream's header comes first: place the tail from the plan. */
 		w->plan = *opts->plan;
-		qcow_writer_plan_tail(w, 1 + w->plan.data_clusters +
-						 w->plan.l2_tables,
-				      &tail);
+		qcow_writer_plan_tail(w, w->plan.host_clusters, &tail);
 	} else {
 		qcow_writer_plan_tail(w, 1, &tail); /* offsets fixed at finish */
 	}
@@ -290,6 +500,8 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	if (!err && w->stream)
 		err = io->pwrite(io, w->hdr_cluster, (size_t)w->cluster_size,
 				 0);
+	else if (!err && opts->size_hint)
+		err = io->set_size(io, opts->size_hint);
 	if (err) {
 		qcow_writer_free(w);
 		return err;
@@ -309,9 +521,13 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 		err = flush_partial(w);
 	if (!err)
 		err = switch_l2(w, QCOW_WRITER_NO_L2);
+	if (!err)
+		err = qcow_writer_align(w);
+	w->stats.host_clusters = w->next_host_off >> w->cluster_bits;
 	if (!err && w->stream &&
 	    (w->stats.data_clusters != w->plan.data_clusters ||
-	     w->stats.l2_tables != w->plan.l2_tables))
+	     w->stats.l2_tables != w->plan.l2_tables ||
+	     w->stats.host_clusters != w->plan.host_clusters))
 		err = QCOW_ERR_PLAN_MISMATCH;
 	if (!err) {
 		qcow_writer_plan_tail(w, w->next_host_off >> w->cluster_bits,
@@ -338,5 +554,9 @@ void qcow_writer_free(struct qcow_writer *w)
 	free(w->l2);
 	free(w->pbuf);
 	free(w->hdr_cluster);
+	free(w->zbuf);
+	free(w->l2q);
+	free(w->zrefs);
+	qcow_compressor_free(w->comp);
 	free(w);
 }

@@ -10,7 +10,10 @@
  *   header | data of L2 range 0 | its L2 table | data of range 1 | ...
  *          | L1 table | refcount table | refcount blocks
  *
- * and every host cluster has a refcount of exactly one.  On a seekable
+ * and every host cluster has a refcount of exactly one, except with
+ * compression: compressed clusters are packed byte by byte one after the
+ * other, and a host cluster holding pieces of several has a refcount of
+ * how many.  On a seekable
  * output the header is written last, so an interrupted run never leaves
  * a file that looks like valid qcow2.  A stream (pipe) cannot seek back:
  * there the layout must be known first, from a dry run of the same data
@@ -19,6 +22,7 @@
 #ifndef QCOW_WRITER_H
 #define QCOW_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +44,9 @@ struct qcow_writer_stats {
 	uint64_t data_clusters; /* stored guest clusters */
 	uint64_t zero_clusters; /* written but all-zero, not stored */
 	uint64_t l2_tables;
-	uint64_t file_size; /* after finish */
+	uint64_t compressed_clusters; /* of data_clusters */
+	uint64_t host_clusters;	      /* before the L1 table, after finish */
+	uint64_t file_size;	      /* after finish */
 };
 
 struct qcow_writer_opts {
@@ -48,8 +54,23 @@ struct qcow_writer_opts {
 	unsigned version;      /* 2 or 3 */
 	uint64_t virtual_size;
 	/*
-	 * Required when the io backend is sequential: data_clusters and
-	 * l2_tables of a dry run over the same data.  Ignored otherwise.
+	 * Store each cluster compressed where that makes it smaller; type
+	 * QCOW_COMPRESS_ZSTD needs version 3.  Level 0: the type's default.
+	 */
+	bool compress;
+	unsigned compress_type;
+	int compress_level;
+	/* Do not wait for stable storage before and after the header. */
+	bool no_sync;
+	/*
+	 * Expected file size, if known: a seekable output is sized to it
+	 * first (writes inside the file are cheaper than appends) and cut
+	 * to the real size at finish.
+	 */
+	uint64_t size_hint;
+	/*
+	 * Required when the io backend is sequential: the stats of a dry
+	 * run over the same data.  Ignored otherwise.
 	 */
 	const struct qcow_writer_stats *plan;
 	const struct qcow_writer_ext *exts;
@@ -76,6 +97,18 @@ errcode_t qcow_writer_create(struct qcow_io *io,
  */
 errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 			     const void *buf, size_t len);
+
+/*
+ * qcow_writer_put_clusters() - add @n whole clusters at the cluster-
+ * aligned @guest_off, compressed by the caller (qcow_compress_cluster(),
+ * with the writer's type and level, possibly on other threads): cluster
+ * i is @raw + i * cluster size; if @zlen[i] is not 0 its compressed form
+ * is @zdata + i * cluster size, else it is stored as it is (or not at
+ * all when zero).  Same ordering rules as qcow_writer_pwrite().
+ */
+errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
+				   size_t n, const uint8_t *raw,
+				   const uint8_t *zdata, const uint32_t *zlen);
 
 /*
  * qcow_writer_finish() - write L2/L1/refcount structures, then (seekable

@@ -11,6 +11,7 @@
 #include "qcow_writer.h"
 
 #define QCOW_WRITER_NO_L2 UINT64_MAX
+#define QCOW_WRITER_L2Q 8
 
 struct qcow_writer {
 	struct qcow_io *io;
@@ -25,7 +26,8 @@ struct qcow_writer {
 	uint8_t *obuf;
 	size_t obuf_cap, obuf_len;
 	uint64_t obuf_off;      /* host offset of obuf[0] */
-	uint64_t next_host_off; /* next free host cluster */
+	uint64_t next_host_off; /* next free byte: a cluster boundary
+				 * except after compressed data */
 
 	/* The L1 table, encoded, padded to whole clusters. */
 	uint8_t *l1;
@@ -35,6 +37,15 @@ struct qcow_writer {
 	uint8_t *l2;
 	uint64_t cur_l1_index;
 	bool l2_used;
+
+	/*
+	 * With compression, finished L2 tables wait here until the packed
+	 * compressed bytes reach a cluster boundary (or nearly), instead of
+	 * padding the rest of a cluster away before each one.
+	 */
+	uint8_t *l2q; /* QCOW_WRITER_L2Q clusters */
+	uint64_t l2q_index[QCOW_WRITER_L2Q];
+	unsigned l2q_n;
 
 	/* A cluster assembled from unaligned pieces. */
 	uint8_t *pbuf;
@@ -47,9 +58,21 @@ struct qcow_writer {
 
 	uint64_t guest_pos; /* writes may not go below this */
 
+	/*
+	 * Compression: the writer's own compressor (for clusters handed over
+	 * uncompressed), and per host cluster the number of compressed
+	 * clusters with bytes in it (0 there means the usual refcount 1).
+	 */
+	struct qcow_compressor *comp;
+	uint8_t *zbuf;
+	uint16_t *zrefs;
+	uint64_t zrefs_cap;
+	unsigned compress_type;
+
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;
 	bool stream;
+	bool no_sync;
 	struct qcow_writer_stats plan;
 	struct qcow_writer_stats stats;
 };
@@ -58,6 +81,10 @@ struct qcow_writer {
 errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
 			   size_t len);
 errcode_t qcow_writer_flush_obuf(struct qcow_writer *w);
+/* Pad with zeros up to a cluster boundary; write waiting L2 tables. */
+errcode_t qcow_writer_align(struct qcow_writer *w);
+/* Refcount of host cluster @c (compressed sharing counted). */
+uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c);
 
 /* Compute the metadata placement from the cluster count so far. */
 struct qcow_writer_tail {

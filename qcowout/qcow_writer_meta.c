@@ -3,8 +3,9 @@
  * qcow_writer_meta.c --- the writer's tail: L1 table, refcount table and
  * refcount blocks, and the header that points at them.
  *
- * Allocation is strictly sequential and nothing is ever shared, so every
- * host cluster from 0 to the end of the file has refcount 1 and the
+ * Allocation is strictly sequential and only compressed clusters share
+ * host clusters, so every host cluster from 0 to the end of the file has
+ * refcount 1 except those (counted as they were written), and the
  * refcount blocks can be generated, not tracked.  Refcounts are 16 bits
  * wide (refcount_order 4, the only width version 2 knows).
  */
@@ -66,6 +67,10 @@ static errcode_t encode_fields(struct qcow_writer *w,
 	hdr.refcount_table_clusters = (uint32_t)t->reftable_clusters;
 	hdr.refcount_order = REFCOUNT_ORDER;
 	hdr.header_length = QCOW2_V3_HEADER_LEN;
+	if (w->comp && w->compress_type != 0) {
+		hdr.compression_type = (uint8_t)w->compress_type;
+		hdr.incompatible_features |= QCOW2_INCOMPAT_COMPRESSION;
+	}
 	return qcow_hdr_encode(&hdr, w->hdr_cluster, (size_t)w->cluster_size);
 }
 
@@ -123,7 +128,8 @@ static errcode_t emit_refblocks(struct qcow_writer *w,
 		for (uint64_t i = 0; i < per_block; i++) {
 			if (first + i >= t->total_clusters)
 				break;
-			qcow_store_be16(w->l2 + i * 2, 1);
+			qcow_store_be16(w->l2 + i * 2,
+					qcow_writer_refcount(w, first + i));
 		}
 		err = qcow_writer_emit(w, w->l2, (size_t)w->cluster_size);
 	}
@@ -150,14 +156,14 @@ errcode_t qcow_writer_write_tail(struct qcow_writer *w,
 		err = w->io->set_size(w->io, size);
 	if (!err && !w->stream) {
 		/* Everything else is durable before the header says so. */
-		err = w->io->sync(w->io);
+		err = w->no_sync ? 0 : w->io->sync(w->io);
 		if (!err)
 			err = encode_fields(w, t);
 		if (!err)
 			err = w->io->pwrite(w->io, w->hdr_cluster,
 					    (size_t)w->cluster_size, 0);
 	}
-	if (!err)
+	if (!err && !w->no_sync)
 		err = w->io->sync(w->io);
 	if (!err)
 		w->stats.file_size = size;
