@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ext2fs/ext2_err.h>
 
 #include "capture.h"
+#include "capture_copy.h"
 #include "capture_info.h"
+#include "cluster_size.h"
 #include "fsread.h"
 #include "fsread_err.h"
 #include "interrupt.h"
@@ -22,8 +25,6 @@
 #include "qcow_format.h"
 #include "sink.h"
 
-/* Bytes per read from the source: large, sequential I/O. */
-#define CHUNK_BYTES (4U << 20)
 /* Problems listed one by one before the rest are only counted. */
 #define WARNINGS_SHOWN 50
 
@@ -38,7 +39,6 @@ struct capture {
 	uint64_t size;	       /* of the image: the filesystem's */
 	unsigned cluster_bits;
 	unsigned warnings_shown;
-	uint8_t *buf;
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -148,13 +148,22 @@ static unsigned log2u(uint64_t v)
 	return n;
 }
 
+/* Largest cluster size a compressed capture picks by itself: 64 KiB. */
+#define COMPRESSED_MAX_CLUSTER_BITS 16U
+
+/* After mapping: a compressed image's size depends on where blocks are. */
 static void choose_cluster_bits(struct capture *c)
 {
 	unsigned want = log2u(c->o->cluster_size ? c->o->cluster_size
 						 : c->info.block_size);
 	unsigned bits = qcow_writer_min_cluster_bits(c->size, want);
 
-	if (bits > want)
+	if (c->o->compress && !c->o->cluster_size &&
+	    bits < COMPRESSED_MAX_CLUSTER_BITS)
+		bits = cluster_size_for_compression(
+			&c->map, log2u(c->info.block_size), c->size, bits,
+			COMPRESSED_MAX_CLUSTER_BITS);
+	else if (bits > want)
 		fprintf(stderr,
 			"e2qcow: note: using %u-byte clusters: with %u-byte "
 			"clusters the L1 table for %llu bytes would exceed "
@@ -180,47 +189,44 @@ static errcode_t map_source(struct capture *c)
 	return err;
 }
 
-/* Every mapped block, in order, in reads of up to CHUNK_BYTES. */
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > CAPTURE_MAX_THREADS ? CAPTURE_MAX_THREADS : (unsigned)n;
+}
+
+/* Every mapped block, in order, into @s. */
 static errcode_t copy_blocks(struct capture *c, struct sink *s,
 			     const char *label)
 {
-	unsigned bs = c->info.block_size;
-	uint64_t per_chunk = CHUNK_BYTES / bs;
-	uint64_t done = 0;
-	errcode_t err = 0;
+	struct capture_copy cc = {
+		.fs = c->fs,
+		.map = &c->map,
+		.block_size = c->info.block_size,
+		.size = c->size,
+		.sink = s,
+		.compress = c->o->compress,
+		.compress_type = c->o->compress_type,
+		.compress_level = c->o->compress_level,
+		.cluster_bits = c->cluster_bits,
+		.threads = c->o->threads ? c->o->threads : default_threads(),
+		.prog = &c->prog,
+		.stats = &c->stats,
+	};
+	bool failed_read = false;
+	errcode_t err;
 
 	progress_start(&c->prog, c->o->progress, label,
-		       extmap_total(&c->map) * bs, true);
-	for (size_t i = 0; i < c->map.n && !err; i++) {
-		const struct extmap_run *run = &c->map.runs[i];
-
-		for (uint64_t at = 0; at < run->count && !err;) {
-			uint64_t n = run->count - at;
-
-			if (n > per_chunk)
-				n = per_chunk;
-			if (interrupt_requested()) {
-				err = FSREAD_ERR_CANCELLED;
-				break;
-			}
-			err = fsread_read(c->fs, run->start + at, n, c->buf,
-					  &c->stats);
-			if (err) {
-				com_err("e2qcow", err, "while reading '%s'",
-					c->o->source);
-				break;
-			}
-			err = s->write(s, (run->start + at) * bs, c->buf,
-				       (size_t)(n * bs));
-			if (err)
-				com_err("e2qcow", err, "while writing '%s'",
-					c->o->image);
-			at += n;
-			done += n * bs;
-			progress_update(&c->prog, done);
-		}
-	}
+		       extmap_total(&c->map) * c->info.block_size, true);
+	err = capture_copy_run(&cc, &failed_read);
 	progress_end(&c->prog);
+	if (err && err != FSREAD_ERR_CANCELLED)
+		com_err("e2qcow", err, "while %s '%s'",
+			failed_read ? "reading" : "writing",
+			failed_read ? c->o->source : c->o->image);
 	return err;
 }
 
@@ -236,6 +242,12 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->cluster_bits = c->cluster_bits;
 	wo->version = c->o->qcow_version;
 	wo->virtual_size = c->size;
+	wo->compress = c->o->compress;
+	wo->compress_type = c->o->compress_type;
+	wo->compress_level = c->o->compress_level;
+	wo->no_sync = c->o->no_sync;
+	if (!c->o->compress)
+		wo->size_hint = extmap_total(&c->map) * c->info.block_size;
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
 	ext->data = text;
 	ext->len = (uint32_t)capture_info_format(
@@ -278,7 +290,8 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 
 	if (c->o->raw) {
 		err = sink_raw_create(io, 0, c->size,
-				      c->out.kind != OUTPUT_DEVICE, true, &s);
+				      c->out.kind != OUTPUT_DEVICE, !c->o->no_sync,
+				      &s);
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
 		err = 0;
@@ -335,7 +348,10 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	}
 	if (c->out.kind == OUTPUT_STREAM)
 		return qcow_io_stream_create(c->out.fd, io);
-	return qcow_io_fd_create(c->out.fd, io);
+	err = qcow_io_fd_create(c->out.fd, io);
+	if (!err)
+		(*io)->early_writeback = !c->o->no_sync;
+	return err;
 }
 
 static void report_summary(struct capture *c)
@@ -367,12 +383,9 @@ static int run(struct capture *c)
 	err = open_source(c);
 	if (err)
 		return EXIT_FAILED;
-	if (!c->o->raw)
-		choose_cluster_bits(c);
-	c->buf = malloc(CHUNK_BYTES);
-	if (!c->buf)
-		return EXIT_FAILED;
 	err = map_source(c);
+	if (!err && !c->o->raw)
+		choose_cluster_bits(c);
 	if (!err)
 		err = open_output(c, &io);
 	if (!err)
@@ -421,6 +434,5 @@ int capture_main(int argc, char **argv)
 	status = run(&c);
 	extmap_free(&c.map);
 	fsread_close(c.fs);
-	free(c.buf);
 	return status;
 }

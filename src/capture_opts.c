@@ -8,14 +8,19 @@
 #include <string.h>
 
 #include "capture_opts.h"
+#include "qcow_compress.h"
 
-enum { OPT_OVERWRITE = 256, OPT_QCOW_VERSION };
+enum { OPT_OVERWRITE = 256, OPT_QCOW_VERSION, OPT_COMPRESS, OPT_NO_SYNC };
+
+/* zstd: smaller and several times faster than zlib at its default. */
+#define DEFAULT_COMPRESS_TYPE QCOW_COMPRESS_ZSTD
 
 void capture_usage(FILE *f)
 {
-	fputs("usage: e2qcow capture [-afpqr] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
+	fputs("usage: e2qcow capture [-afpqrz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
-	      "                      [--overwrite] SOURCE IMAGE\n"
+	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
+	      "                      [--no-sync] [--overwrite] SOURCE IMAGE\n"
 	      "\n"
 	      "Capture the metadata of the ext2/3/4 filesystem on SOURCE (a device\n"
 	      "or image file) into IMAGE, a qcow2 image (or raw with -r).  IMAGE\n"
@@ -28,12 +33,18 @@ void capture_usage(FILE *f)
 	      "  -C, --cluster-size SIZE\n"
 	      "                     qcow2 cluster size, 512 to 2M (default: the\n"
 	      "                     filesystem block size, larger if needed)\n"
+	      "  -z, --compress[=TYPE][:LEVEL]\n"
+	      "                     compress clusters: zstd (default; QEMU 5.1 or\n"
+	      "                     later reads it) or zlib (every QEMU), LEVEL 1-9\n"
+	      "                     for zlib (default 6), 1-19 for zstd (default 3)\n"
+	      "  -t, --threads N    compress on N threads (default: one per core)\n"
 	      "      --qcow-version N\n"
 	      "                     2 for old readers such as e2image -r (default 3)\n"
 	      "  -f                 capture a filesystem mounted read-write, or one\n"
 	      "                     with features libext2fs does not know\n"
 	      "  -p                 show progress on standard error\n"
 	      "  -q                 do not list each problem found, only the count\n"
+	      "      --no-sync      do not wait for the image to reach the disk\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -81,6 +92,50 @@ int cli_usage_error(const char *cmd, const char *msg, const char *arg)
 static int usage_error(const char *msg, const char *arg)
 {
 	return cli_usage_error("capture", msg, arg);
+}
+
+/* "zlib", "zstd", "zlib:9", "zstd:19", or just a level: "5", ":5". */
+static int parse_compress(const char *arg, struct capture_opts *o)
+{
+	const char *level = arg;
+	char *end;
+	long v;
+
+	o->compress = true;
+	o->compress_type = DEFAULT_COMPRESS_TYPE;
+	if (!arg)
+		return 0;
+	if (!strncmp(arg, "zlib", 4) || !strncmp(arg, "zstd", 4)) {
+		o->compress_type = arg[1] == 'l' ? QCOW_COMPRESS_ZLIB
+						 : QCOW_COMPRESS_ZSTD;
+		level = arg + 4;
+		if (!*level)
+			return 0;
+		if (*level != ':')
+			return usage_error("compression must be zlib or zstd, "
+					   "with an optional :LEVEL",
+					   arg);
+	}
+	if (*level == ':')
+		level++;
+	else if (level == arg && (*arg < '0' || *arg > '9'))
+		return usage_error("compression must be zlib or zstd, with an "
+				   "optional :LEVEL",
+				   arg);
+	errno = 0;
+	v = strtol(level, &end, 10);
+	if (errno || end == level || *end ||
+	    v < qcow_compress_min_level(o->compress_type) ||
+	    v > qcow_compress_max_level(o->compress_type)) {
+		fprintf(stderr,
+			"e2qcow capture: %s levels go from %d to %d: %s\n",
+			o->compress_type == QCOW_COMPRESS_ZLIB ? "zlib" : "zstd",
+			qcow_compress_min_level(o->compress_type),
+			qcow_compress_max_level(o->compress_type), arg);
+		return 2;
+	}
+	o->compress_level = (int)v;
+	return 0;
 }
 
 static int parse_one(int c, struct capture_opts *o)
@@ -133,6 +188,19 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_OVERWRITE:
 		o->overwrite = true;
 		break;
+	case 'z':
+		return parse_compress(NULL, o);
+	case OPT_NO_SYNC:
+		o->no_sync = true;
+		break;
+	case OPT_COMPRESS:
+		return parse_compress(optarg, o);
+	case 't':
+		if (!parse_size(optarg, &v) || !v || v > CAPTURE_MAX_THREADS)
+			return usage_error("threads must be from 1 to 64",
+					   optarg);
+		o->threads = (unsigned)v;
+		break;
 	default:
 		return usage_error("invalid option", NULL);
 	}
@@ -147,6 +215,9 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "cluster-size", required_argument, NULL, 'C' },
 		{ "qcow-version", required_argument, NULL, OPT_QCOW_VERSION },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "compress", optional_argument, NULL, OPT_COMPRESS },
+		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,7 +228,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+afpqrb:B:C:h", longopts,
+	while ((c = getopt_long(argc, argv, "+afpqrzb:B:C:t:h", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			capture_usage(stdout);
@@ -177,6 +248,13 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		return usage_error("-B goes with -b", NULL);
 	if (o->raw && (o->cluster_size || o->qcow_version != 3))
 		return usage_error("-C and --qcow-version are for qcow2 output",
+				   NULL);
+	if (o->raw && o->compress)
+		return usage_error("compression is for qcow2 output", NULL);
+	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&
+	    o->qcow_version == 2)
+		return usage_error("zstd compression needs --qcow-version 3; "
+				   "use --compress=zlib for version 2",
 				   NULL);
 	o->source = argv[optind];
 	o->image = argv[optind + 1];

@@ -17,12 +17,20 @@ struct capture_opts {
 	bool force;	  /* -f */
 	bool progress;	  /* -p */
 	bool overwrite;	  /* --overwrite */
+	bool no_sync;	  /* --no-sync */
 	bool quiet;	  /* -q: no per-inode warnings, summary only */
 	uint64_t superblock; /* -b */
 	unsigned block_size; /* -B */
 	unsigned cluster_size; /* -C; 0: the filesystem block size */
 	unsigned qcow_version; /* --qcow-version */
+	bool compress;	       /* -z, --compress */
+	unsigned compress_type; /* QCOW_COMPRESS_ZLIB or _ZSTD */
+	int compress_level;    /* 0: the type's default */
+	unsigned threads;      /* -t; 0: one per core */
 };
+
+/* Worker threads allowed with -t. */
+#define CAPTURE_MAX_THREADS 64
 
 /*
  * capture_parse_args() - parse argv (argv[0] is the subcommand name).

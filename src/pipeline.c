@@ -3,7 +3,9 @@
  * pipeline.c --- slots passed from one producer thread to consumer
  * threads: FREE -> (producer) FULL -> (a consumer) BUSY -> FREE.
  * FULL slots carry a sequence number; consumers take the oldest, so a
- * single consumer sees them in production order.
+ * single consumer sees them in production order.  Commits wait for their
+ * turn: the slot before is always already held by a consumer (it was
+ * older when taken), so the wait cannot deadlock.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,8 +13,6 @@
 #include <string.h>
 
 #include "pipeline.h"
-
-#define MAX_CONSUMERS 8
 
 enum slot_state { SLOT_FREE, SLOT_FULL, SLOT_BUSY };
 
@@ -29,7 +29,14 @@ struct pipeline {
 	errcode_t err;	   /* first error, producer's or a consumer's */
 	pipe_produce_fn produce;
 	pipe_consume_fn consume;
+	pipe_consume_fn commit; /* may be NULL */
+	uint64_t next_commit;	/* sequence number whose turn it is */
 	void *ctx;
+};
+
+struct worker {
+	struct pipeline *p;
+	unsigned index;
 };
 
 static int find_slot(const struct pipeline *p, enum slot_state want)
@@ -85,15 +92,34 @@ static void *producer(void *arg)
 	return NULL;
 }
 
+/* Run @s's commit once every older slot's is done; lock held on entry. */
+static errcode_t commit_in_turn(struct pipeline *p, struct pipe_slot *s,
+				uint64_t seq)
+{
+	errcode_t err;
+
+	while (p->next_commit != seq && !p->stop)
+		pthread_cond_wait(&p->changed, &p->lock);
+	if (p->stop)
+		return 0; /* someone else failed; that error is kept */
+	pthread_mutex_unlock(&p->lock);
+	err = s->len ? p->commit(p->ctx, s) : 0;
+	pthread_mutex_lock(&p->lock);
+	p->next_commit++;
+	return err;
+}
+
 static void *consumer(void *arg)
 {
-	struct pipeline *p = arg;
+	struct worker *wk = arg;
+	struct pipeline *p = wk->p;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
 		int i = find_slot(p, SLOT_FULL);
 		struct pipe_slot *s;
 		errcode_t err = 0;
+		uint64_t seq;
 
 		if (i < 0) {
 			if (p->produced_all)
@@ -102,13 +128,20 @@ static void *consumer(void *arg)
 			continue;
 		}
 		p->state[i] = SLOT_BUSY;
+		seq = p->seq[i];
 		s = &p->slots[i];
+		s->worker = wk->index;
 		pthread_mutex_unlock(&p->lock);
 		if (s->len)
 			err = p->consume(p->ctx, s);
 		pthread_mutex_lock(&p->lock);
 		if (err)
 			fail(p, err);
+		else if (p->commit) {
+			err = commit_in_turn(p, s, seq);
+			if (err)
+				fail(p, err);
+		}
 		p->state[i] = SLOT_FREE;
 		pthread_cond_broadcast(&p->changed);
 	}
@@ -120,17 +153,28 @@ errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
 		       unsigned nconsumers, pipe_produce_fn produce,
 		       pipe_consume_fn consume, void *ctx)
 {
-	pthread_t prod, cons[MAX_CONSUMERS];
+	return pipeline_run_ordered(slot_bytes, nslots, nconsumers, produce,
+				    consume, NULL, ctx);
+}
+
+errcode_t pipeline_run_ordered(size_t slot_bytes, unsigned nslots,
+			       unsigned nconsumers, pipe_produce_fn produce,
+			       pipe_consume_fn consume, pipe_consume_fn commit,
+			       void *ctx)
+{
+	pthread_t prod, cons[PIPELINE_MAX_CONSUMERS];
+	struct worker workers[PIPELINE_MAX_CONSUMERS];
 	struct pipeline p;
 	unsigned i, started = 0;
 	errcode_t err = 0;
 
-	if (nconsumers < 1 || nconsumers > MAX_CONSUMERS || nslots < 1)
+	if (nconsumers < 1 || nconsumers > PIPELINE_MAX_CONSUMERS || nslots < 1)
 		return EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.nslots = nslots;
 	p.produce = produce;
 	p.consume = consume;
+	p.commit = commit;
 	p.ctx = ctx;
 	p.slots = calloc(nslots, sizeof(*p.slots));
 	p.state = calloc(nslots, sizeof(*p.state));
@@ -147,9 +191,13 @@ errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
 	if (pthread_create(&prod, NULL, producer, &p)) {
 		err = EAGAIN;
 	} else {
-		for (i = 0; i < nconsumers; i++)
-			if (!pthread_create(&cons[i], NULL, consumer, &p))
+		for (i = 0; i < nconsumers; i++) {
+			workers[started].p = &p;
+			workers[started].index = started;
+			if (!pthread_create(&cons[started], NULL, consumer,
+					    &workers[started]))
 				started++;
+		}
 		if (!started) {
 			pthread_mutex_lock(&p.lock);
 			fail(&p, EAGAIN);

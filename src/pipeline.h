@@ -6,8 +6,10 @@
  * With one consumer the slots are used in the order produced (streams);
  * with more (seekable outputs, where each slot says where it goes) they
  * are used as they come, so that on two cores the reads of one chunk and
- * the writes of others all proceed at once.  Everything stops at the
- * first error, which is returned.
+ * the writes of others all proceed at once.  With a commit step, each
+ * consumer's work on a slot is followed by commit, called for the slots
+ * one at a time in production order (parallel compression, in-order
+ * output).  Everything stops at the first error, which is returned.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -25,6 +27,7 @@ struct pipe_slot {
 	uint64_t len;
 	bool zero;	 /* len bytes of zeros, nothing in buf */
 	bool end;	 /* no more slots after this one (len may be 0) */
+	unsigned worker; /* index of the consumer thread using it */
 };
 
 /* Fill @slot; set slot->end on the last one.  Runs on its own thread. */
@@ -32,8 +35,17 @@ typedef errcode_t (*pipe_produce_fn)(void *ctx, struct pipe_slot *slot);
 /* Use @slot; runs on @nconsumers threads at once. */
 typedef errcode_t (*pipe_consume_fn)(void *ctx, struct pipe_slot *slot);
 
+/* The most consumer threads a pipeline runs. */
+#define PIPELINE_MAX_CONSUMERS 64
+
 errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
 		       unsigned nconsumers, pipe_produce_fn produce,
 		       pipe_consume_fn consume, void *ctx);
+
+/* The same, with @commit run after @consume, in production order. */
+errcode_t pipeline_run_ordered(size_t slot_bytes, unsigned nslots,
+			       unsigned nconsumers, pipe_produce_fn produce,
+			       pipe_consume_fn consume, pipe_consume_fn commit,
+			       void *ctx);
 
 #endif

@@ -20,8 +20,17 @@
 struct sink {
 	errcode_t (*write)(struct sink *s, uint64_t off, const void *buf,
 			   size_t len);
+	/*
+	 * Compressing qcow2 sinks only (else NULL): whole clusters the
+	 * caller compressed, see qcow_writer_put_clusters().
+	 */
+	errcode_t (*put_clusters)(struct sink *s, uint64_t off, size_t n,
+				  const uint8_t *raw, const uint8_t *zdata,
+				  const uint32_t *zlen);
 	errcode_t (*finish)(struct sink *s);
 	void (*destroy)(struct sink *s);
+	/* All-zero data is not written: zeros may stand in for gaps. */
+	bool skips_zeros;
 };
 
 /* qcow2 through qcow_writer; @io stays the caller's. */

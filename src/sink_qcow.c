@@ -18,6 +18,14 @@ static errcode_t qs_write(struct sink *s, uint64_t off, const void *buf,
 	return qcow_writer_pwrite(((struct qcow_sink *)s)->w, off, buf, len);
 }
 
+static errcode_t qs_put_clusters(struct sink *s, uint64_t off, size_t n,
+				 const uint8_t *raw, const uint8_t *zdata,
+				 const uint32_t *zlen)
+{
+	return qcow_writer_put_clusters(((struct qcow_sink *)s)->w, off, n,
+					raw, zdata, zlen);
+}
+
 static errcode_t qs_finish(struct sink *s)
 {
 	return qcow_writer_finish(((struct qcow_sink *)s)->w);
@@ -45,6 +53,9 @@ errcode_t sink_qcow_create(struct qcow_io *io,
 	}
 	q->s.write = qs_write;
 	q->s.finish = qs_finish;
+	if (opts->compress)
+		q->s.put_clusters = qs_put_clusters;
+	q->s.skips_zeros = true;
 	q->s.destroy = qs_destroy;
 	*out = &q->s;
 	return 0;

@@ -109,6 +109,7 @@ errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
 	r->s.write = rs_write;
 	r->s.finish = rs_finish;
 	r->s.destroy = rs_destroy;
+	r->s.skips_zeros = fresh;
 	*out = &r->s;
 	return 0;
 }

@@ -34,6 +34,13 @@ expect 2 "cluster size" "$E2QCOW" capture -C 4M fs.img x.qcow2
 expect 2 "qcow2 version" "$E2QCOW" capture --qcow-version 1 fs.img x.qcow2
 expect 2 "invalid option" "$E2QCOW" capture -Z fs.img x.qcow2
 expect 2 "-B goes with -b" "$E2QCOW" capture -B 1024 fs.img x.qcow2
+expect 2 "zlib or zstd" "$E2QCOW" capture --compress=lzo fs.img x.qcow2
+expect 2 "zlib levels go from 1 to 9" "$E2QCOW" capture --compress=zlib:10 fs.img x.qcow2
+expect 2 "zstd levels go from 1 to" "$E2QCOW" capture --compress=0 fs.img x.qcow2
+expect 2 "needs --qcow-version 3" "$E2QCOW" capture -z --qcow-version 2 fs.img x.qcow2
+expect 2 "compression is for qcow2" "$E2QCOW" capture -r -z fs.img x.qcow2
+expect 2 "threads must be" "$E2QCOW" capture -z -t 0 fs.img x.qcow2
+expect 2 "threads must be" "$E2QCOW" capture -z -t 65 fs.img x.qcow2
 expect 0 "usage: e2qcow capture" "$E2QCOW" capture --help
 expect 0 "e2qcow [0-9]" "$E2QCOW" --version
 [ ! -e x.qcow2 ] || fail "a usage error wrote an image"
@@ -68,24 +75,39 @@ no_leftovers "file-size limit"
 # Interrupted: SIGINT as soon as the temporary file appears.
 "$TOOLS/mkpattern" -s data/big 400M
 mke2fs -q -F -t ext4 -b 4096 -d data slow.img 512M
-"$E2QCOW" capture -a slow.img interrupted.qcow2 2>"$T/err" &
-pid=$!
-for _ in $(seq 1 500); do
-	[ -n "$(find "$T" -maxdepth 1 -name '.interrupted.qcow2.e2qcow-*')" ] && break
-	sleep 0.01
-done
-kill -INT "$pid" 2>/dev/null || true
+# interrupt_capture ARGS...: SIGINT as soon as the temporary file
+# appears; nothing may be left behind.
+interrupt_capture() {
+	local pid rc=0
+	rm -f interrupted.qcow2
+	"$E2QCOW" capture "$@" slow.img interrupted.qcow2 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 1 500); do
+		[ -n "$(find "$T" -maxdepth 1 -name '.interrupted.qcow2.e2qcow-*')" ] && break
+		sleep 0.01
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "note: the capture ($*) finished before the interrupt arrived"
+		qemu_check interrupted.qcow2
+	else
+		[ "$rc" = 1 ] || fail "interrupt ($*): exit $rc: $(cat "$T/err")"
+		grep -q "interrupted" "$T/err" ||
+			fail "interrupt message ($*): $(cat "$T/err")"
+		[ ! -e interrupted.qcow2 ] || fail "interrupt ($*) left an image"
+		no_leftovers "interrupt ($*)"
+	fi
+}
+interrupt_capture -a
+interrupt_capture -a -z -t 2
+
+# Compressed, under a file-size limit: the same clean failure.
 rc=0
-wait "$pid" || rc=$?
-if [ "$rc" = 0 ]; then
-	echo "note: the capture finished before the interrupt arrived"
-	qemu_check interrupted.qcow2
-else
-	[ "$rc" = 1 ] || fail "interrupt: exit $rc: $(cat "$T/err")"
-	grep -q "interrupted" "$T/err" || fail "interrupt message: $(cat "$T/err")"
-	[ ! -e interrupted.qcow2 ] || fail "interrupt left an image"
-	no_leftovers "interrupt"
-fi
+(ulimit -f 1024 && "$E2QCOW" capture -a -z slow.img limited.qcow2) 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "compressed file-size limit: exit $rc: $(cat "$T/err")"
+[ ! -e limited.qcow2 ] || fail "compressed file-size limit left an image"
+no_leftovers "compressed file-size limit"
 
 # A zeroed primary superblock: the first backup is found by itself (as
 # e2fsck does), or given with -b (and -B); status 3 says the source is
