@@ -21,6 +21,8 @@
 #endif
 /* Bound on the orphan chain; a loop in it ends here. */
 #define MAX_ORPHANS 65536
+/* Inode table blocks per read while scanning (libext2fs default: 8). */
+#define SCAN_BUFFER_BLOCKS 256
 
 struct orphans {
 	uint32_t *ino;
@@ -219,7 +221,7 @@ void fsread_map_inodes(struct fsread *r, bool all_data)
 		return;
 	}
 	collect_orphans(r, &orphans);
-	err = ext2fs_open_inode_scan(r->fs, 0, &scan);
+	err = ext2fs_open_inode_scan(r->fs, SCAN_BUFFER_BLOCKS, &scan);
 	if (err) {
 		fsread_warn(r, 0, err, "inode tables could not be scanned");
 	} else {
