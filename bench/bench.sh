@@ -1,69 +1,65 @@
 #!/bin/bash
-# bench.sh [WORKDIR]: e2qcow against e2image and qemu-img, side by side
-# in one run, with hyperfine (warm page cache, medians and ratios).
-# Writes bench/results.md.  Needs a release build in ../build-rel (made
-# here if missing) and a few GiB free in WORKDIR.
+# bench.sh [WORKDIR]: e2qcow against e2image, qemu-img and a plain copy
+# of the same blocks, side by side in one run, with hyperfine (warm page
+# cache; medians and ratios) and /usr/bin/time (peak memory).  Writes
+# bench/results.md.  Needs a release build (made here in build-rel), the
+# fixtures of make-fixtures.sh (made once, ~30 GiB with the outputs) and
+# hyperfine, python3, qemu-img, e2image, a C compiler and libext2fs.
+# RUNS (default 10) and BIG_RUNS (default 5, the GiB-sized cases) set
+# the repetitions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:-/tmp/e2qcow-bench}
 runs=${RUNS:-10}
+big_runs=${BIG_RUNS:-5}
 out=$root/bench/results.md
-export E2FSPROGS_FAKE_TIME=1700000000 MKE2FS_CONFIG=$root/tests/integration/mke2fs.conf
 
-for t in hyperfine python3 qemu-img e2image; do
+for t in hyperfine python3 qemu-img e2image cc; do
 	command -v $t >/dev/null || { echo "bench.sh: needs $t"; exit 1; }
 done
 cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
 cmake --build build-rel -j"$(nproc)" >/dev/null
-E2QCOW=$root/build-rel/src/e2qcow
-mkdir -p "$work"
+E=$root/build-rel/src/e2qcow
+"$root/bench/make-fixtures.sh" "$work"
 cd "$work"
+cc -O2 -o blockcopy "$root/bench/blockcopy.c" -lext2fs -lcom_err
 
-# Fixtures, made once and kept between runs.
-if [ ! -f meta.img ]; then
-	# Metadata-heavy: many small files in many directories.
-	rm -rf tree && mkdir tree
-	for d in $(seq 1 200); do
-		mkdir "tree/d$d"
-		for f in $(seq 1 250); do echo "$d/$f" >"tree/d$d/file-$f"; done
-	done
-	mke2fs -q -F -t ext4 -d tree meta.img 2G
-	rm -rf tree
-fi
-if [ ! -f sparse16t.img ]; then
-	# 16 TiB (less 1 MiB, the host's file-size limit) with few files.
-	truncate -s $((16 * 2**40 - 2**20)) sparse16t.img
-	mke2fs -q -F -t ext4 -E lazy_itable_init=1,lazy_journal_init=1 sparse16t.img
-fi
-if [ ! -f data.qcow2 ]; then
-	cc -O2 -o mkpattern "$root/tests/tools/mkpattern.c"
-	./mkpattern -s data.raw 1536M
-	truncate -s 3G data.raw
-	qemu-img convert -f raw -O qcow2 data.raw data.qcow2
-	qemu-img convert -f raw -O qcow2 -o compat=0.10 data.raw data-v2.qcow2
-	rm -f data.raw
-fi
-
-# One table per case: medians (the machines are small and noisy), the
-# fastest run, and each median as a ratio to e2qcow's (the first command).
+# bench RUNS TITLE CMD...: one table, every command run RUNS times after a
+# warm-up, each run preceded by removing the outputs and a sync (so no
+# dirty pages of the run before are flushed during this one).  Columns:
+# median and fastest wall time, mean CPU (user + system), and the median
+# as a ratio to the first command's (e2qcow's).
 bench() {
-	local title=$1
-	shift
-	echo "## $title" >>"$out"
-	echo >>"$out"
-	hyperfine -N -w 1 -r "$runs" --export-json "$work/part.json" "$@" >/dev/null
-	python3 - "$work/part.json" "$root/build-rel/src/" >>"$out" <<'PY'
+	local n=$1 title=$2
+	shift 2
+	{ echo "## $title"; echo; } >>"$out"
+	hyperfine -N -w 1 -r "$n" --prepare "sh -c 'rm -f o.*; sync'" \
+		--export-json part.json "$@" >/dev/null
+	python3 - part.json "$root/build-rel/src/" >>"$out" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]
 base = res[0]["median"]
-print("| command | median [s] | min [s] | median / e2qcow's |")
-print("| --- | ---: | ---: | ---: |")
+print("| command | median [s] | min [s] | CPU [s] | median / e2qcow's |")
+print("| --- | ---: | ---: | ---: | ---: |")
 for r in res:
     cmd = r["command"].replace(sys.argv[2], "")
-    print(f"| `{cmd}` | {r['median']:.3f} | {min(r['times']):.3f} | {r['median'] / base:.2f} |")
+    cpu = r["user"] + r["system"]
+    print(f"| `{cmd}` | {r['median']:.3f} | {min(r['times']):.3f} | {cpu:.2f} | {r['median'] / base:.2f} |")
 PY
 	echo >>"$out"
+}
+
+# measure CMD...: one more run under /usr/bin/time: a table row with the
+# peak memory and the size of what it wrote (o.* files).
+measure() {
+	rm -f o.*
+	sync
+	/usr/bin/time -f "%M" -o mem.txt "$@" >/dev/null 2>&1 || true
+	local size used
+	size=$(stat -c %s o.* 2>/dev/null | head -1)
+	used=$(du -B1 o.* 2>/dev/null | awk '{print $1; exit}')
+	echo "| \`${*/$root\/build-rel\/src\//}\` | $(($(cat mem.txt) / 1024)) | ${size:-0} | ${used:-0} |" >>"$out"
 }
 
 {
@@ -71,42 +67,79 @@ PY
 	echo
 	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r); e2fsprogs" \
 		"$(dpkg-query -W -f='${Version}' e2fsprogs 2>/dev/null)," \
-		"qemu-img $(qemu-img --version | head -1 | awk '{print $3}')." \
-		"Warm page cache; hyperfine, $runs runs each after a warm-up; medians."
+		"qemu-img $(qemu-img --version | head -1 | awk '{print $3}')," \
+		"zstd $(dpkg-query -W -f='${Version}' libzstd1 2>/dev/null)." \
+		"Fixtures: bench/make-fixtures.sh.  Warm page cache; hyperfine," \
+		"$runs runs ($big_runs for the GiB-sized cases) after a warm-up," \
+		"each after a sync; medians.  e2qcow syncs its image before it" \
+		"returns, the others do not (\`--no-sync\` rows show e2qcow without)."
 	echo
 } >"$out"
 
-bench "Metadata capture, 2 GiB ext4 with 50,000 small files" \
-	--prepare 'rm -f m1.qcow2 m2.qcow2' \
-	"$E2QCOW capture meta.img m1.qcow2" \
-	"e2image -Q meta.img m2.qcow2"
-bench "Metadata capture, 16 TiB ext4 with few files" \
-	--prepare 'rm -f s1.qcow2 s2.qcow2' \
-	"$E2QCOW capture sparse16t.img s1.qcow2" \
-	"e2image -Q sparse16t.img s2.qcow2"
-# Each run starts with no dirty pages left over from the one before.
-bench "Restore, qcow2 of 1.5 GiB data in a 3 GiB disk, not synced (qemu-img's default)" \
-	--prepare 'sh -c "rm -f r.raw; sync"' \
-	"$E2QCOW restore --no-sync data.qcow2 r.raw" \
-	"qemu-img convert -W -m 8 -O raw data.qcow2 r.raw" \
-	"e2image -r data-v2.qcow2 r.raw"
-bench "Restore, the same, synced to disk before finishing (e2qcow's default)" \
-	--prepare 'sh -c "rm -f r.raw; sync"' \
-	"$E2QCOW restore data.qcow2 r.raw" \
-	"qemu-img convert -t writeback -W -m 8 -O raw data.qcow2 r.raw"
+# Images the restore and compression cases start from.
+"$E" capture -a --overwrite data.img data-e2qcow.qcow2
+rm -f data-e2image.qcow2 meta-e2image.qcow2
+e2image -Qa data.img data-e2image.qcow2 2>/dev/null
+e2image -Q meta.img meta-e2image.qcow2 2>/dev/null
 
-# Sizes, from one more run of each capture.
-"$E2QCOW" capture meta.img m1.qcow2
-e2image -Q meta.img m2.qcow2 2>/dev/null
-"$E2QCOW" capture sparse16t.img s1.qcow2 2>/dev/null
-e2image -Q sparse16t.img s2.qcow2 2>/dev/null
+bench "$runs" "Metadata capture: 4 GiB ext4, 300,000 small files" \
+	"$E capture meta.img o.qcow2" \
+	"$E capture --no-sync meta.img o.qcow2" \
+	"e2image -Q meta.img o.qcow2"
+bench "$runs" "Metadata capture: 16 TiB ext4, few files" \
+	"$E capture sparse16t.img o.qcow2" \
+	"e2image -Q sparse16t.img o.qcow2"
+bench "$runs" "Metadata capture: 1 GiB ext2, 1 KiB blocks, 20,000 files" \
+	"$E capture ext2-1k.img o.qcow2" \
+	"e2image -Q ext2-1k.img o.qcow2"
+bench "$big_runs" "All-data capture: 8 GiB ext4, 5 GiB of files, 1 GiB freed" \
+	"$E capture -a data.img o.qcow2" \
+	"$E capture -a --no-sync data.img o.qcow2" \
+	"e2image -Qa data.img o.qcow2" \
+	"qemu-img convert -O qcow2 data.img o.qcow2" \
+	"qemu-img convert -W -m 8 -O qcow2 data.img o.qcow2" \
+	"./blockcopy data.img o.raw"
+bench "$big_runs" "Restore of that capture to a new raw file" \
+	"$E restore data-e2qcow.qcow2 o.raw" \
+	"$E restore --no-sync data-e2qcow.qcow2 o.raw" \
+	"qemu-img convert -W -m 8 -O raw data-e2qcow.qcow2 o.raw" \
+	"qemu-img convert -O raw data-e2qcow.qcow2 o.raw" \
+	"e2image -r data-e2image.qcow2 o.raw"
+bench "$runs" "Compressed metadata capture (2 threads) vs compressing e2image's image" \
+	"$E capture -z -t 2 meta.img o.qcow2" \
+	"$E capture --compress=zlib -t 2 meta.img o.qcow2" \
+	"$E capture --compress=zlib -t 1 meta.img o.qcow2" \
+	"qemu-img convert -c -O qcow2 meta-e2image.qcow2 o.qcow2" \
+	"qemu-img convert -c -o compression_type=zstd -O qcow2 meta-e2image.qcow2 o.qcow2"
+# (qemu-img's zlib takes minutes here: left out.)
+bench 3 "Compressed all-data capture (2 threads)" \
+	"$E capture -a -z -t 2 data.img o.qcow2" \
+	"$E capture -a -z -t 1 data.img o.qcow2" \
+	"qemu-img convert -c -o compression_type=zstd -O qcow2 data.img o.qcow2"
+
 {
-	echo "## Sizes"
+	echo "## Peak memory and output size (one more run each)"
 	echo
-	echo "| image | e2qcow | e2image -Q |"
-	echo "| --- | ---: | ---: |"
-	echo "| 2 GiB ext4, 50,000 files | $(stat -c %s m1.qcow2) | $(stat -c %s m2.qcow2) |"
-	echo "| 16 TiB ext4, few files | $(stat -c %s s1.qcow2) | $(stat -c %s s2.qcow2) |"
+	echo "| command | peak RSS [MiB] | output size [bytes] | allocated [bytes] |"
+	echo "| --- | ---: | ---: | ---: |"
 } >>"$out"
-rm -f m1.qcow2 m2.qcow2 s1.qcow2 s2.qcow2 r.raw part.json
+measure "$E" capture meta.img o.qcow2
+measure e2image -Q meta.img o.qcow2
+measure "$E" capture -z meta.img o.qcow2
+measure "$E" capture --compress=zlib meta.img o.qcow2
+measure qemu-img convert -c -O qcow2 meta-e2image.qcow2 o.qcow2
+measure "$E" capture sparse16t.img o.qcow2
+measure "$E" capture -z sparse16t.img o.qcow2
+measure e2image -Q sparse16t.img o.qcow2
+measure "$E" capture ext2-1k.img o.qcow2
+measure "$E" capture -z ext2-1k.img o.qcow2
+measure e2image -Q ext2-1k.img o.qcow2
+measure "$E" capture -a data.img o.qcow2
+measure "$E" capture -a -z data.img o.qcow2
+measure e2image -Qa data.img o.qcow2
+measure qemu-img convert -O qcow2 data.img o.qcow2
+measure qemu-img convert -c -o compression_type=zstd -O qcow2 data.img o.qcow2
+measure "$E" restore data-e2qcow.qcow2 o.raw
+measure qemu-img convert -W -m 8 -O raw data-e2qcow.qcow2 o.raw
+rm -f o.* part.json mem.txt
 echo "wrote $out"
