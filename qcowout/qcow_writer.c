@@ -13,8 +13,10 @@
 #include "qcow_format.h"
 #include "qcow_writer_int.h"
 
-/* Large appends go straight through; small ones are gathered. */
+/* Appends of DIRECT_BYTES or more go straight through (no copy); smaller
+ * ones are gathered into OBUF_BYTES. */
 #define OBUF_BYTES (4U << 20)
+#define DIRECT_BYTES (256U << 10)
 
 unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
 {
@@ -45,7 +47,7 @@ errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
 
 	if (w->next_host_off + len > QCOW2_MAX_HOST_OFFSET)
 		return EFBIG;
-	if (len >= w->obuf_cap) {
+	if (len >= DIRECT_BYTES || len >= w->obuf_cap) {
 		err = qcow_writer_flush_obuf(w);
 		if (err)
 			return err;

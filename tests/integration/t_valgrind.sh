@@ -18,12 +18,16 @@ vg "$E2QCOW" capture -a "$T/src.img" "$T/b.qcow2" || fail "all-data capture"
 vg "$E2QCOW" capture -r "$T/src.img" "$T/c.raw" || fail "raw capture"
 vg "$E2QCOW" capture "$T/src.img" - >"$T/d.qcow2" || fail "stream capture"
 cmp "$T/a.qcow2" "$T/d.qcow2" || fail "stream differs"
+vg "$E2QCOW" capture -a -z -t 2 "$T/src.img" "$T/z.qcow2" || fail "zstd capture"
+vg "$E2QCOW" capture -a --compress=zlib -t 2 "$T/src.img" - >"$T/zl.qcow2" ||
+	fail "zlib stream capture"
+vg "$E2QCOW" restore "$T/z.qcow2" "$T/z.raw" || fail "restore of a compressed image"
 # A damaged source: zeroed primary superblock and a broken inode table.
 dd if=/dev/zero of="$T/src.img" bs=1024 seek=1 count=1 conv=notrunc 2>/dev/null
 rc=0
 vg "$E2QCOW" capture -a "$T/src.img" "$T/e.qcow2" 2>"$T/err" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "damaged source: exit $rc: $(cat "$T/err")"
-for t in extmap qcow_format qcow_writer qcow_reader fsread; do
+for t in extmap qcow_format qcow_writer qcow_reader qcow_compress fsread; do
 	vg "$TOOLS/test_$t" >"$T/unit.log" 2>&1 || fail "test_$t: $(tail -20 "$T/unit.log")"
 done
 echo ok
