@@ -16,7 +16,8 @@ struct fd_io {
 	struct qcow_io io; /* first: the ops table is cast back to us */
 	int fd;
 	uint64_t pos;      /* stream position */
-	uint64_t unflushed; /* bytes written since writeback was started */
+	/* Written since writeback was last started: bytes, and the range. */
+	uint64_t unflushed, wb_lo, wb_hi;
 };
 
 /* Start writeback after this many bytes (early_writeback). */
@@ -64,6 +65,30 @@ static errcode_t write_full(int fd, const void *buf, size_t len, uint64_t off,
 	return 0;
 }
 
+/*
+ * Start writeback of what was written since the last time, once that is
+ * WRITEBACK_BYTES.  Only a hint (the final sync is what counts), so the
+ * fields are updated one by one: a race costs at most a late start.
+ */
+static void start_writeback(struct fd_io *f, uint64_t off, size_t len)
+{
+	uint64_t lo = __atomic_load_n(&f->wb_lo, __ATOMIC_RELAXED);
+	uint64_t hi = __atomic_load_n(&f->wb_hi, __ATOMIC_RELAXED);
+
+	if (!hi || off < lo)
+		__atomic_store_n(&f->wb_lo, lo = off, __ATOMIC_RELAXED);
+	if (off + len > hi)
+		__atomic_store_n(&f->wb_hi, hi = off + len, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&f->unflushed, len, __ATOMIC_RELAXED) <
+	    WRITEBACK_BYTES)
+		return;
+	__atomic_store_n(&f->unflushed, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->wb_hi, 0, __ATOMIC_RELAXED);
+	/* Asynchronous; failures show up at the final sync. */
+	(void)sync_file_range(f->fd, (off_t)lo, (off_t)(hi - lo),
+			      SYNC_FILE_RANGE_WRITE);
+}
+
 static errcode_t fd_pwrite(struct qcow_io *io, const void *buf, size_t len,
 			   uint64_t off)
 {
@@ -73,12 +98,8 @@ static errcode_t fd_pwrite(struct qcow_io *io, const void *buf, size_t len,
 	if (err)
 		return err;
 	note_write(io, len, off);
-	f->unflushed += len;
-	if (io->early_writeback && f->unflushed >= WRITEBACK_BYTES) {
-		/* Asynchronous; failures show up at the final sync. */
-		(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		f->unflushed = 0;
-	}
+	if (io->early_writeback)
+		start_writeback(f, off, len);
 	return 0;
 }
 

@@ -204,7 +204,10 @@ static errcode_t open_target(const struct restore_opts *o, struct output *out,
 		return err;
 	if (out->kind == OUTPUT_STREAM)
 		return qcow_io_stream_create(out->fd, io);
-	return qcow_io_fd_create(out->fd, io);
+	err = qcow_io_fd_create(out->fd, io);
+	if (!err)
+		(*io)->early_writeback = !o->no_sync;
+	return err;
 }
 
 /* A used target: make [off, off+len) zero, touching only what is not. */
