@@ -219,6 +219,7 @@ errcode_t fsread_open(const char *path, const struct fsread_opts *opts,
 	if (!r)
 		return ENOMEM;
 	r->opts = *opts;
+	extmap_init(&r->unreadable);
 	err = check_mount(path, opts, &r->info.mounted);
 	if (!err)
 		err = open_fs(r, path);
@@ -244,7 +245,14 @@ void fsread_close(struct fsread *r)
 	if (r->fs)
 		ext2fs_close_free(&r->fs);
 	free(r->node_buf);
+	extmap_free(&r->unreadable);
 	free(r);
+}
+
+const struct extmap *fsread_unreadable(struct fsread *r)
+{
+	extmap_normalize(&r->unreadable);
+	return &r->unreadable;
 }
 
 void fsread_get_info(const struct fsread *r, struct fsread_info *info)
@@ -274,6 +282,8 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 		memset(p, 0, bs);
 		if (stats)
 			stats->read_errors++;
+		if (extmap_add(&r->unreadable, blk + i, 1))
+			return ENOMEM;
 		fsread_warn(r, 0, err, "block %llu could not be read (%s)",
 			    (unsigned long long)(blk + i),
 			    error_message(err));

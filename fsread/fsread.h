@@ -85,10 +85,16 @@ errcode_t fsread_map(struct fsread *fs, unsigned flags, struct extmap *map,
 
 /*
  * fsread_read() - read @count blocks from @blk into @buf.  Unreadable
- * blocks are zero-filled, warned about and counted in @stats (may be
- * NULL); the call still succeeds.
+ * blocks are zero-filled, warned about, counted in @stats (may be NULL)
+ * and remembered; the call still succeeds (ENOMEM aside).
  */
 errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
 		      void *buf, struct fsread_stats *stats);
+
+/*
+ * fsread_unreadable() - every block fsread_read() found unreadable so
+ * far, normalized (a block read twice and failing twice is one block).
+ */
+const struct extmap *fsread_unreadable(struct fsread *fs);
 
 #endif

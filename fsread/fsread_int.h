@@ -26,6 +26,7 @@ struct fsread {
 	uint32_t cur_ino;
 	unsigned cur_ino_warnings;
 	errcode_t fatal;	/* ENOMEM or cancellation: stop the walk */
+	struct extmap unreadable; /* blocks fsread_read() could not read */
 };
 
 /* Report a problem (printf-style); counts it, rate-limits per inode. */

@@ -354,18 +354,51 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	return err;
 }
 
+/* Ranges of unreadable blocks listed in the summary before "and more". */
+#define UNREADABLE_LISTED 20
+
+static void list_unreadable(struct capture *c, const struct extmap *bad)
+{
+	size_t n = bad->n < UNREADABLE_LISTED ? bad->n : UNREADABLE_LISTED;
+
+	fprintf(stderr, "e2qcow: %llu unreadable blocks, zero-filled in the "
+			"image:",
+		(unsigned long long)extmap_total(bad));
+	for (size_t i = 0; i < n; i++) {
+		const struct extmap_run *run = &bad->runs[i];
+
+		if (run->count == 1)
+			fprintf(stderr, "%s %llu", i ? "," : " block",
+				(unsigned long long)run->start);
+		else
+			fprintf(stderr, "%s %llu-%llu", i ? "," : " blocks",
+				(unsigned long long)run->start,
+				(unsigned long long)(run->start + run->count -
+						     1));
+	}
+	if (bad->n > n)
+		fprintf(stderr, " and %zu more ranges", bad->n - n);
+	fprintf(stderr, " (of %u bytes, from '%s')\n", c->info.block_size,
+		c->o->source);
+}
+
 static void report_summary(struct capture *c)
 {
 	const struct fsread_stats *st = &c->stats;
+	const struct extmap *bad = fsread_unreadable(c->fs);
+	uint64_t unreadable = extmap_total(bad);
+	/* Unreadable blocks are warnings too; they get their own line. */
+	uint64_t problems = st->warnings - st->read_errors;
 
-	if (st->warnings || st->read_errors)
+	if (problems)
 		fprintf(stderr,
 			"e2qcow: '%s' is damaged: %llu problems (%llu inodes "
-			"affected), %llu unreadable blocks zero-filled; the "
-			"image holds everything that could be read\n",
-			c->o->source, (unsigned long long)st->warnings,
-			(unsigned long long)st->inodes_with_errors,
-			(unsigned long long)st->read_errors);
+			"affected); the image holds everything that could be "
+			"read\n",
+			c->o->source, (unsigned long long)problems,
+			(unsigned long long)st->inodes_with_errors);
+	if (unreadable)
+		list_unreadable(c, bad);
 	if (c->o->progress)
 		fprintf(stderr,
 			"e2qcow: captured %llu metadata and %llu data blocks "
@@ -411,7 +444,8 @@ static int run(struct capture *c)
 		return EXIT_FAILED;
 	}
 	report_summary(c);
-	if (c->stats.warnings || c->stats.read_errors || c->info.primary_err)
+	if (c->stats.warnings || extmap_total(fsread_unreadable(c->fs)) ||
+	    c->info.primary_err)
 		return EXIT_DAMAGED;
 	return EXIT_OK;
 }
