@@ -324,6 +324,16 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	const char *what = "opening the output";
 	errcode_t err;
 
+	if (output_same_file(c->o->source, c->o->image)) {
+		fprintf(stderr,
+			"e2qcow: '%s' is the source itself; refusing to "
+			"overwrite it\n",
+			c->o->image);
+		return EINVAL;
+	}
+	err = output_refuse_if_mounted(c->o->image);
+	if (err)
+		return err;
 	err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
 	if (err == EEXIST)
 		fprintf(stderr,

@@ -228,7 +228,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+afpqrzb:B:C:t:h", longopts,
+	while ((c = getopt_long(argc, argv, "afpqrzb:B:C:t:h", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			capture_usage(stdout);

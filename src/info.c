@@ -289,7 +289,7 @@ static int open_image(const char *cmd, int argc, char **argv, bool *json,
 	optind = 1;
 	opterr = 0;
 	*json = false;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'j' && !strcmp(cmd, "info")) {
 			*json = true;
 		} else if (c == 'h') {

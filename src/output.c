@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ext2fs/ext2fs.h>
+
 #include "output.h"
 
 static char *dir_of(const char *path)
@@ -185,6 +187,32 @@ errcode_t output_commit(struct output *o)
 		o->fd = -1;
 	}
 	return err;
+}
+
+bool output_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino &&
+	       (S_ISREG(sa.st_mode) || S_ISBLK(sa.st_mode));
+}
+
+errcode_t output_refuse_if_mounted(const char *path)
+{
+	struct stat st;
+	int flags = 0;
+
+	if (stat(path, &st) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return 0;
+	/* libext2fs also finds regular files attached to loop devices. */
+	if (ext2fs_check_if_mounted(path, &flags) || !(flags & EXT2_MF_MOUNTED))
+		return 0;
+	fprintf(stderr,
+		"e2qcow: '%s' holds a mounted filesystem; refusing to write "
+		"onto it\n  Unmount it first.\n",
+		path);
+	return EBUSY;
 }
 
 void output_abort(struct output *o)

@@ -47,4 +47,14 @@ errcode_t output_commit(struct output *o);
 /* Drop a temporary file; safe to call at any point, and twice. */
 void output_abort(struct output *o);
 
+/* Do @a and @b name the same existing file or device (links included)? */
+bool output_same_file(const char *a, const char *b);
+
+/*
+ * output_refuse_if_mounted() - if @path is an existing device, or a file
+ * behind a loop device, that holds a mounted filesystem, say so on stderr
+ * and return EBUSY.
+ */
+errcode_t output_refuse_if_mounted(const char *path);
+
 #endif

@@ -82,7 +82,7 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fpO:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fpO:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->force = true;
@@ -142,26 +142,9 @@ void restore_report_open_error(const char *image, errcode_t err,
 			e->detail[0] ? ": " : "", e->detail);
 }
 
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 static errcode_t check_device(const struct restore_opts *o,
 			      const struct output *out, uint64_t size)
 {
-	int mount_flags = 0;
-
-	if (!ext2fs_check_if_mounted(o->target, &mount_flags) &&
-	    (mount_flags & EXT2_MF_MOUNTED)) {
-		fprintf(stderr, "e2qcow: '%s' is mounted; refusing to write "
-				"onto it\n",
-			o->target);
-		return EBUSY;
-	}
 	if (out->device_size < o->offset ||
 	    out->device_size - o->offset < size) {
 		fprintf(stderr,
@@ -180,11 +163,14 @@ static errcode_t open_target(const struct restore_opts *o, struct output *out,
 	const char *what = "opening the target";
 	errcode_t err;
 
-	if (same_file(o->image, o->target)) {
+	if (output_same_file(o->image, o->target)) {
 		fprintf(stderr, "e2qcow: '%s' is the image itself\n",
 			o->target);
 		return EINVAL;
 	}
+	err = output_refuse_if_mounted(o->target);
+	if (err)
+		return err;
 	err = o->offset ? output_open_in_place(out, o->target, o->overwrite,
 					       &what)
 			: output_open(out, o->target, o->overwrite, &what);

@@ -42,6 +42,16 @@ expect 2 "compression is for qcow2" "$E2QCOW" capture -r -z fs.img x.qcow2
 expect 2 "threads must be" "$E2QCOW" capture -z -t 0 fs.img x.qcow2
 expect 2 "threads must be" "$E2QCOW" capture -z -t 65 fs.img x.qcow2
 expect 0 "usage: e2qcow capture" "$E2QCOW" capture --help
+# Options after the operands work too, as in other GNU-style tools.
+"$E2QCOW" capture fs.img late.qcow2 -z --no-sync || fail "options after operands"
+qemu_check late.qcow2
+rm -f late.qcow2
+# The image never replaces its own source, even through a link.
+cp fs.img self.img
+ln -s self.img self-link.img
+expect 1 "is the source itself" "$E2QCOW" capture --overwrite self.img self.img
+expect 1 "is the source itself" "$E2QCOW" capture -r --overwrite self.img self-link.img
+cmp fs.img self.img || fail "the source was written"
 expect 0 "e2qcow [0-9]" "$E2QCOW" --version
 [ ! -e x.qcow2 ] || fail "a usage error wrote an image"
 

@@ -210,5 +210,36 @@ if loop=$(losetup -f --show dev.img 2>/dev/null); then
 else
 	echo "note: no loop device here; the block-device cases were not run"
 fi
+
+# A mounted filesystem is never written: not its device, not the file
+# behind its loop device (in place or replaced), where this machine lets
+# us mount one.
+# (The kernel itself writes the superblock on mount: what must not change
+# is the UUID, which a restore of another filesystem would replace.)
+mke2fs -q -F -t ext4 -U 11111111-2222-3333-4444-555555555555 mounted.img 16M
+mke2fs -q -F -t ext4 -U 99999999-8888-7777-6666-555555555555 other.img 16M
+"$E2QCOW" capture other.img mounted.qcow2
+uuid() { dumpe2fs -h "$1" 2>/dev/null | awk '/^Filesystem UUID/ {print $3}'; }
+mkdir -p mnt
+if mount -o loop mounted.img mnt 2>/dev/null; then
+	loop=$(losetup -j mounted.img | cut -d: -f1)
+	for args in "--overwrite mounted.qcow2 $loop" \
+		"--overwrite mounted.qcow2 mounted.img" \
+		"--overwrite -O 0 mounted.qcow2 mounted.img"; do
+		rc=0
+		# shellcheck disable=SC2086 # the words are the arguments
+		"$E2QCOW" restore $args 2>err || rc=$?
+		[ "$rc" = 1 ] && grep -q "mounted filesystem" err ||
+			{ umount mnt; fail "restore $args onto a mounted fs: exit $rc: $(cat err)"; }
+	done
+	rc=0
+	"$E2QCOW" capture -f -r --overwrite "$loop" "$loop" 2>err || rc=$?
+	umount mnt
+	[ "$rc" = 1 ] || fail "capture onto its mounted source: exit $rc: $(cat err)"
+	[ "$(uuid mounted.img)" = 11111111-2222-3333-4444-555555555555 ] ||
+		fail "a mounted filesystem was written"
+else
+	echo "note: cannot mount here; the mounted-target cases were not run"
+fi
 echo "$count images restored exactly as qemu-img converts them"
 echo ok
