@@ -98,6 +98,59 @@ static void i_block_bytes(const struct ext2_inode *inode, bool extents,
 	}
 }
 
+/*
+ * e2fsck reads the first block of a device, FIFO or socket inode whose
+ * i_block looks like block numbers, to see whether it is really a
+ * directory (pass 1, check_is_really_dir): capture that block too.  A
+ * device with one link and a plausible device number is left alone, as
+ * e2fsck leaves it.  Nothing is warned about: usually i_block is no
+ * block map at all.
+ */
+static void map_really_dir_probe(struct fsread *r,
+				 const struct ext2_inode *inode, bool extents)
+{
+	struct ext2_super_block *sb = r->fs->super;
+	uint16_t mode = inode->i_mode;
+	bool device = LINUX_S_ISCHR(mode) || LINUX_S_ISBLK(mode);
+	bool not_device = false;
+	uint64_t blk;
+
+	if (!(device || LINUX_S_ISFIFO(mode) || LINUX_S_ISSOCK(mode)) ||
+	    !inode->i_block[0])
+		return;
+	if (extents && ext2fs_has_feature_extents(sb)) {
+		uint8_t ib[EXT2_N_BLOCKS * 4];
+		struct fsread_ext_hdr h;
+		struct fsread_ext_entry e;
+
+		memcpy(ib, inode->i_block, sizeof(ib));
+		fsread_ext_hdr_decode(ib, &h);
+		/* Only a root leaf: deeper, e2fsck maps it through the tree. */
+		if (h.magic != FSREAD_EXT_MAGIC || h.depth || !h.entries)
+			return;
+		fsread_ext_entry_decode(ib + FSREAD_EXT_NODE_HDR, true, &e);
+		blk = e.pblk;
+		not_device = true;
+	} else {
+		for (unsigned i = 0; i < EXT2_N_BLOCKS; i++) {
+			uint32_t b = inode->i_block[i];
+
+			if (!b)
+				continue;
+			if (i >= 4)
+				not_device = true;
+			if (b < sb->s_first_data_block ||
+			    b >= ext2fs_blocks_count(sb))
+				return;
+		}
+		blk = inode->i_block[0];
+	}
+	if (device && inode->i_links_count == 1 && !not_device)
+		return;
+	if (fsread_range_ok(r, blk, 1))
+		fsread_add(r, 0, blk, 1, false, "directory probe");
+}
+
 static void walk_inode(struct fsread *r, uint32_t ino,
 		       struct ext2_inode *inode, bool all_data)
 {
@@ -116,8 +169,10 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	/* The bad-blocks inode has no mode, but a block map all the same. */
 	if (ino == EXT2_BAD_INO)
 		extents = false;
-	else if (!ext2fs_inode_has_valid_blocks2(fs, inode))
+	else if (!ext2fs_inode_has_valid_blocks2(fs, inode)) {
+		map_really_dir_probe(r, inode, extents);
 		return;
+	}
 	i_block_bytes(inode, extents, ib);
 	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
 }

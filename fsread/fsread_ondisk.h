@@ -13,7 +13,12 @@
 #define FSREAD_EXT_MAGIC 0xf30aU
 #define FSREAD_EXT_NODE_HDR 12U
 #define FSREAD_EXT_ENTRY 12U
-#define FSREAD_EXT_MAX_DEPTH 5U
+/*
+ * The kernel builds trees at most 5 deep, but e2fsck reads deeper ones
+ * (and reports them "could be more shallow"): so do we, up to a bound
+ * that keeps a hostile depth field from costing much.
+ */
+#define FSREAD_EXT_MAX_DEPTH 32U
 /* An extent length above this marks an unwritten (preallocated) extent. */
 #define FSREAD_EXT_INIT_MAX_LEN 32768U
 

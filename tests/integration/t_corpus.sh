@@ -19,15 +19,17 @@ done
 [ ${#images[@]} -gt 0 ] || skip "no images in $dir"
 
 failures=0 captured=0 refused=0 same=0 differ=0 i=0
-differs=() hangs=()
+differs=() hangs=() unsteady=()
 bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 # e2fsck -fn's words and status about $1; fails if it does not finish.
+# Where e2fsck 1.47.0 crashes (it does on a few of these images), the
+# addresses in its backtrace change from run to run: they are masked.
 fsck_words() {
 	local rc
 	timeout 30 e2fsck -fn "$1" </dev/null >"$T/fsck" 2>&1 && rc=0 || rc=$?
 	[ "$rc" != 124 ] || return 1
-	cat "$T/fsck"
+	sed -E '/^(Signal \(|e2fsck\(|\/lib)/s/0x[0-9a-f]+/0x?/g' "$T/fsck"
 	echo "exit $rc"
 }
 
@@ -78,6 +80,10 @@ for f in "${images[@]}"; do
 		# e2fsck 1.47.0 itself never finishes on a few images.
 		if ! fsck_words "$src" >"$T/words.src"; then
 			hangs+=("$name")
+		elif ! fsck_words "$src" >"$T/words.again" ||
+			! cmp -s "$T/words.src" "$T/words.again"; then
+			# Its words about the same bytes change between runs.
+			unsteady+=("$name")
 		elif ! fsck_words "$T/restored.img" >"$T/words.out" ||
 			! diff -q <(sed "s|$T/restored.img|IMAGE|g" "$T/words.out") \
 				<(sed "s|$src|IMAGE|g" "$T/words.src") >/dev/null; then
@@ -94,6 +100,7 @@ echo "corpus shard $shard/$nshards: $captured captured, $refused refused" \
 	"(not an ext filesystem, or an external journal)"
 echo "e2fsck -fn on the restored image says the same as on the original:" \
 	"$same, differs: $differ ${differs[*]}; e2fsck does not finish on" \
-	"the original: ${#hangs[@]} ${hangs[*]}"
+	"the original: ${#hangs[@]} ${hangs[*]}; e2fsck's output on the" \
+	"original changes from run to run: ${#unsteady[@]} ${unsteady[*]}"
 [ "$failures" = 0 ] || fail "$failures problems"
 echo "ok"
