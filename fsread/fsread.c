@@ -220,10 +220,16 @@ errcode_t fsread_open(const char *path, const struct fsread_opts *opts,
 		return ENOMEM;
 	r->opts = *opts;
 	extmap_init(&r->unreadable);
+	r->path = strdup(path);
+	if (!r->path) {
+		free(r);
+		return ENOMEM;
+	}
 	err = check_mount(path, opts, &r->info.mounted);
 	if (!err)
 		err = open_fs(r, path);
 	if (err) {
+		free(r->path);
 		free(r);
 		return err;
 	}
@@ -246,6 +252,7 @@ void fsread_close(struct fsread *r)
 		ext2fs_close_free(&r->fs);
 	free(r->node_buf);
 	extmap_free(&r->unreadable);
+	free(r->path);
 	free(r);
 }
 
@@ -291,12 +298,51 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 	return 0;
 }
 
+/*
+ * e2fsck, finding the primary group descriptors bad, starts over from
+ * the backup superblock of group 1 and the descriptors after it, and
+ * reads the bitmaps, inode tables and directories those point at.  Map
+ * that view too (its problems are not reported twice), so that e2fsck
+ * finds on the image what it found on the original.
+ */
+static errcode_t map_backup_view(struct fsread *r, unsigned flags,
+				 struct extmap *map)
+{
+	struct ext2_super_block *sb = r->fs->super;
+	struct fsread_opts o = r->opts;
+	struct fsread_stats st;
+	struct fsread *b;
+	struct extmap m;
+	errcode_t err;
+
+	if (r->opts.superblock || r->info.primary_err ||
+	    !ext2fs_check_desc(r->fs) || ext2fs_blocks_count(sb) <=
+	    (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block)
+		return 0;
+	o.superblock = (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block;
+	o.block_size = r->fs->blocksize;
+	o.force = true; /* the mount state was checked on the first open */
+	o.warn = NULL;
+	o.tick = NULL;
+	if (fsread_open(r->path, &o, &b))
+		return 0; /* no usable backup: e2fsck would not get further */
+	extmap_init(&m);
+	err = fsread_map(b, flags, &m, &st);
+	for (size_t i = 0; !err && i < m.n; i++)
+		err = extmap_add(map, m.runs[i].start, m.runs[i].count);
+	extmap_free(&m);
+	fsread_close(b);
+	return err == FSREAD_ERR_CANCELLED ? 0 : err;
+}
+
 errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 		     struct fsread_stats *stats)
 {
-	struct extmap data;
+	struct extmap data, dirs;
 
 	extmap_init(&data);
+	extmap_init(&dirs);
+	r->dirs = &dirs;
 	memset(stats, 0, sizeof(*stats));
 	r->meta = map;
 	r->data = &data;
@@ -305,6 +351,10 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	fsread_map_groups(r);
 	if (!r->fatal)
 		fsread_map_inodes(r, flags & FSREAD_MAP_ALL_DATA);
+	if (!r->fatal)
+		fsread_map_named_inodes(r);
+	extmap_free(&dirs);
+	r->dirs = NULL;
 	extmap_normalize(map);
 	stats->meta_blocks = extmap_total(map);
 	for (size_t i = 0; i < data.n && !r->fatal; i++) {
@@ -314,6 +364,8 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 			r->fatal = err;
 	}
 	extmap_free(&data);
+	if (!r->fatal)
+		r->fatal = map_backup_view(r, flags, map);
 	extmap_normalize(map);
 	stats->data_blocks = extmap_total(map) - stats->meta_blocks;
 	r->meta = r->data = NULL;

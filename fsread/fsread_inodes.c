@@ -174,7 +174,9 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 		return;
 	}
 	i_block_bytes(inode, extents, ib);
+	r->cur_is_dir = LINUX_S_ISDIR(inode->i_mode);
 	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
+	r->cur_is_dir = false;
 }
 
 /* The superblock's copy of the journal inode's block map. */

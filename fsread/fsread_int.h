@@ -15,6 +15,7 @@
 
 struct fsread {
 	ext2_filsys fs;
+	char *path;
 	struct fsread_opts opts;
 	struct fsread_info info;
 
@@ -26,6 +27,8 @@ struct fsread {
 	uint32_t cur_ino;
 	unsigned cur_ino_warnings;
 	errcode_t fatal;	/* ENOMEM or cancellation: stop the walk */
+	bool cur_is_dir;	/* the inode being walked is a directory */
+	struct extmap *dirs;	/* directory blocks found by the walk */
 	struct extmap unreadable; /* blocks fsread_read() could not read */
 };
 
@@ -42,6 +45,12 @@ bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count);
  */
 void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk,
 		uint64_t count, bool data, const char *what);
+
+/*
+ * Inode-table blocks of inodes that directory entries name but that lie
+ * in a table's unused part (not captured so far): e2fsck reads them.
+ */
+void fsread_map_named_inodes(struct fsread *r);
 
 /* Group structures: superblocks, descriptors, bitmaps, inode tables. */
 void fsread_map_groups(struct fsread *r);

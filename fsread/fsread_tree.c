@@ -5,6 +5,7 @@
  * iterators so that one bad node costs only its own subtree: everything
  * else the inode maps is still captured.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "fsread_err.h"
@@ -35,8 +36,13 @@ static bool read_node(struct walk *w, uint64_t blk, uint8_t *buf,
 
 static void add_leaf(struct walk *w, uint64_t blk, uint64_t count)
 {
-	if (w->leaf_is_meta)
+	if (w->leaf_is_meta) {
 		fsread_add(w->r, w->ino, blk, count, false, "block map");
+		if (w->r->cur_is_dir && w->r->dirs &&
+		    fsread_range_ok(w->r, blk, count) &&
+		    extmap_add(w->r->dirs, blk, count))
+			w->r->fatal = ENOMEM;
+	}
 	else if (w->want_data)
 		fsread_add(w->r, w->ino, blk, count, true, "data");
 }
