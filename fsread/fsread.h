@@ -49,6 +49,7 @@ struct fsread_info {
 	char label[17];
 	bool mounted;		/* mounted (read-only, or forced) */
 	errcode_t primary_err; /* why the primary was not used, if not */
+	bool journal_dev;	/* an external journal, not a filesystem */
 };
 
 /* Inode numbers and block counts of one walk. */

@@ -125,6 +125,11 @@ static errcode_t open_source(struct capture *c)
 	if (c->info.mounted)
 		fprintf(stderr, "e2qcow: warning: '%s' is mounted\n",
 			c->o->source);
+	if (c->info.journal_dev && !c->o->quiet)
+		fprintf(stderr,
+			"e2qcow: note: '%s' is an external journal device; "
+			"all of it is captured\n",
+			c->o->source);
 	if (c->info.blocks_count > (1ULL << 62) / c->info.block_size) {
 		fprintf(stderr,
 			"e2qcow: '%s' claims %llu blocks of %u bytes, more "

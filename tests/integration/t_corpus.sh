@@ -97,7 +97,7 @@ for f in "${images[@]}"; do
 done
 
 echo "corpus shard $shard/$nshards: $captured captured, $refused refused" \
-	"(not an ext filesystem, or an external journal)"
+	"(not an ext filesystem libext2fs can open)"
 echo "e2fsck -fn on the restored image says the same as on the original:" \
 	"$same, differs: $differ ${differs[*]}; e2fsck does not finish on" \
 	"the original: ${#hangs[@]} ${hangs[*]}; e2fsck's output on the" \
