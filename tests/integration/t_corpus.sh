@@ -19,7 +19,7 @@ done
 [ ${#images[@]} -gt 0 ] || skip "no images in $dir"
 
 failures=0 captured=0 refused=0 same=0 differ=0 i=0
-differs=() hangs=() unsteady=()
+differs=() hangs=() unsteady=() dumpe2fs_same=0 dumpe2fs_differs=()
 bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 # e2fsck -fn's words and status about $1; fails if it does not finish.
@@ -92,6 +92,13 @@ for f in "${images[@]}"; do
 		else
 			same=$((same + 1))
 		fi
+		if [ "$(timeout 30 dumpe2fs "$src" 2>&1 | sed "s|$src|IMAGE|g")" = \
+			"$(timeout 30 dumpe2fs "$T/restored.img" 2>&1 |
+				sed "s|$T/restored.img|IMAGE|g")" ]; then
+			dumpe2fs_same=$((dumpe2fs_same + 1))
+		else
+			dumpe2fs_differs+=("$name")
+		fi
 	fi
 	rm -f "$src" "$T/restored.img" "$T"/out/*
 done
@@ -102,5 +109,7 @@ echo "e2fsck -fn on the restored image says the same as on the original:" \
 	"$same, differs: $differ ${differs[*]}; e2fsck does not finish on" \
 	"the original: ${#hangs[@]} ${hangs[*]}; e2fsck's output on the" \
 	"original changes from run to run: ${#unsteady[@]} ${unsteady[*]}"
+echo "dumpe2fs on the restored image says the same: $dumpe2fs_same," \
+	"differs: ${#dumpe2fs_differs[@]} ${dumpe2fs_differs[*]}"
 [ "$failures" = 0 ] || fail "$failures problems"
 echo "ok"
