@@ -112,6 +112,51 @@ interrupt_capture() {
 interrupt_capture -a
 interrupt_capture -a -z -t 2
 
+# Restore, interrupted (SIGINT and SIGTERM) or over the file-size limit,
+# onto a new name and over an existing file (--overwrite): no output, no
+# temporary file, and the existing file untouched.
+"$E2QCOW" capture -a slow.img full.qcow2
+echo "keep me" >existing.raw
+for sig in INT TERM; do
+	for target in restored.raw existing.raw; do
+		rm -f restored.raw
+		"$E2QCOW" restore --overwrite full.qcow2 "$target" 2>"$T/err" &
+		pid=$!
+		for _ in $(seq 1 500); do
+			[ -n "$(find "$T" -maxdepth 1 -name ".$target.e2qcow-*")" ] && break
+			sleep 0.01
+		done
+		kill -"$sig" "$pid" 2>/dev/null || true
+		rc=0
+		wait "$pid" || rc=$?
+		if [ "$rc" = 0 ]; then
+			echo "note: restore to $target finished before SIG$sig arrived"
+			cmp <("$E2QCOW" restore full.qcow2 -) "$target" ||
+				fail "restore to $target: wrong content"
+			echo "keep me" >existing.raw
+			continue
+		fi
+		[ "$rc" = 1 ] || fail "restore SIG$sig: exit $rc: $(cat "$T/err")"
+		grep -q "interrupted" "$T/err" || fail "restore SIG$sig message: $(cat "$T/err")"
+		no_leftovers "restore SIG$sig"
+		[ ! -e restored.raw ] || fail "restore SIG$sig left restored.raw"
+		[ "$(cat existing.raw)" = "keep me" ] ||
+			fail "restore SIG$sig changed the existing file"
+	done
+done
+for target in restored.raw existing.raw; do
+	rm -f restored.raw
+	rc=0
+	(ulimit -f 1024 && "$E2QCOW" restore --overwrite full.qcow2 "$target") \
+		2>"$T/err" || rc=$?
+	[ "$rc" = 1 ] || fail "restore over the size limit: exit $rc: $(cat "$T/err")"
+	no_leftovers "restore over the size limit"
+	[ ! -e restored.raw ] || fail "restore over the size limit left a file"
+	[ "$(cat existing.raw)" = "keep me" ] ||
+		fail "restore over the size limit changed the existing file"
+done
+rm -f full.qcow2
+
 # Compressed, under a file-size limit: the same clean failure.
 rc=0
 (ulimit -f 1024 && "$E2QCOW" capture -a -z slow.img limited.qcow2) 2>"$T/err" || rc=$?
