@@ -34,6 +34,7 @@ struct fsread_opts {
 	uint64_t superblock; /* 0: primary (with automatic backup fallback) */
 	unsigned block_size; /* with superblock; 0: probe */
 	bool force;	     /* mounted read-write, or unknown features */
+	uint64_t offset;     /* byte offset of the filesystem in the source */
 	fsread_warn_fn warn;
 	fsread_tick_fn tick;
 	void *cb_ctx;

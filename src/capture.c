@@ -104,6 +104,7 @@ static errcode_t open_source(struct capture *c)
 		.superblock = c->o->superblock,
 		.block_size = c->o->block_size,
 		.force = c->o->force,
+		.offset = c->o->source_offset,
 		.warn = on_warn,
 		.tick = on_tick,
 		.cb_ctx = c,
@@ -294,9 +295,10 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	errcode_t err;
 
 	if (c->o->raw) {
-		err = sink_raw_create(io, 0, c->size,
-				      c->out.kind != OUTPUT_DEVICE, !c->o->no_sync,
-				      &s);
+		err = sink_raw_create(io, c->o->target_offset, c->size,
+				      c->out.kind != OUTPUT_DEVICE &&
+					      !c->out.in_place,
+				      !c->o->no_sync, &s);
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
 		err = 0;
@@ -339,7 +341,12 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	err = output_refuse_if_mounted(c->o->image);
 	if (err)
 		return err;
-	err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
+	/* At an offset, an existing file is written in place (-O). */
+	err = c->o->target_offset
+		      ? output_open_in_place(&c->out, c->o->image,
+					     c->o->overwrite, &what)
+		      : output_open(&c->out, c->o->image, c->o->overwrite,
+				    &what);
 	if (err == EEXIST)
 		fprintf(stderr,
 			"e2qcow: '%s' already exists; use --overwrite to "
@@ -353,12 +360,14 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	if (err)
 		return err;
 	if (c->out.kind == OUTPUT_DEVICE && c->o->raw &&
-	    c->out.device_size < c->size) {
+	    (c->out.device_size < c->o->target_offset ||
+	     c->out.device_size - c->o->target_offset < c->size)) {
 		fprintf(stderr,
 			"e2qcow: device '%s' holds %llu bytes, the filesystem "
-			"needs %llu\n",
+			"needs %llu at offset %llu\n",
 			c->o->image, (unsigned long long)c->out.device_size,
-			(unsigned long long)c->size);
+			(unsigned long long)c->size,
+			(unsigned long long)c->o->target_offset);
 		return ENOSPC;
 	}
 	if (c->out.kind == OUTPUT_STREAM)
@@ -468,15 +477,22 @@ static int run(struct capture *c)
 int capture_main(int argc, char **argv)
 {
 	struct capture_opts o;
-	struct capture c;
 	bool done;
 	int status;
 
 	status = capture_parse_args(argc, argv, &o, &done);
 	if (status || done)
 		return status;
+	return capture_run(&o);
+}
+
+int capture_run(const struct capture_opts *o)
+{
+	struct capture c;
+	int status;
+
 	memset(&c, 0, sizeof(c));
-	c.o = &o;
+	c.o = o;
 	c.out.fd = -1;
 	extmap_init(&c.map);
 	interrupt_install();

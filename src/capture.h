@@ -16,5 +16,7 @@ enum {
 };
 
 int capture_main(int argc, char **argv);
+/* Capture as @o says (options already checked); an exit status. */
+int capture_run(const struct capture_opts *o);
 
 #endif

@@ -18,6 +18,7 @@ enum { OPT_OVERWRITE = 256, OPT_QCOW_VERSION, OPT_COMPRESS, OPT_NO_SYNC };
 void capture_usage(FILE *f)
 {
 	fputs("usage: e2qcow capture [-afpqrz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
+	      "                      [-o OFFSET] [-O OFFSET]\n"
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
 	      "                      [--no-sync] [--overwrite] SOURCE IMAGE\n"
@@ -30,6 +31,10 @@ void capture_usage(FILE *f)
 	      "  -r, --raw          write a sparse raw image instead of qcow2\n"
 	      "  -b SUPERBLOCK      open the filesystem from this backup superblock\n"
 	      "  -B BLOCKSIZE       block size of that superblock (default: probe)\n"
+	      "  -o OFFSET          the filesystem starts OFFSET bytes into SOURCE\n"
+	      "                     (a partition in a whole-disk image)\n"
+	      "  -O OFFSET          raw output: write the filesystem OFFSET bytes\n"
+	      "                     into IMAGE (in place if it exists)\n"
 	      "  -C, --cluster-size SIZE\n"
 	      "                     qcow2 cluster size, 512 to 2M (default: the\n"
 	      "                     filesystem block size, larger if needed)\n"
@@ -195,6 +200,15 @@ static int parse_one(int c, struct capture_opts *o)
 		break;
 	case OPT_COMPRESS:
 		return parse_compress(optarg, o);
+	case 'o':
+	case 'O':
+		if (!parse_size(optarg, &v) || v > (1ULL << 62))
+			return usage_error("bad offset", optarg);
+		if (c == 'o')
+			o->source_offset = v;
+		else
+			o->target_offset = v;
+		break;
 	case 't':
 		if (!parse_size(optarg, &v) || !v || v > CAPTURE_MAX_THREADS)
 			return usage_error("threads must be from 1 to 64",
@@ -228,7 +242,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "afpqrzb:B:C:t:h", longopts,
+	while ((c = getopt_long(argc, argv, "afpqrzb:B:C:o:O:t:h", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			capture_usage(stdout);
@@ -249,6 +263,8 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	if (o->raw && (o->cluster_size || o->qcow_version != 3))
 		return usage_error("-C and --qcow-version are for qcow2 output",
 				   NULL);
+	if (o->target_offset && !o->raw)
+		return usage_error("-O is for raw output (-r)", NULL);
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
 	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&

@@ -27,6 +27,8 @@ struct capture_opts {
 	unsigned compress_type; /* QCOW_COMPRESS_ZLIB or _ZSTD */
 	int compress_level;    /* 0: the type's default */
 	unsigned threads;      /* -t; 0: one per core */
+	uint64_t source_offset; /* -o: the filesystem's byte offset in SOURCE */
+	uint64_t target_offset; /* -O: raw output, where the filesystem starts */
 };
 
 /* Worker threads allowed with -t. */

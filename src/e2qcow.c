@@ -8,6 +8,7 @@
 #include <ext2fs/ext2_err.h>
 
 #include "capture.h"
+#include "e2image_cli.h"
 #include "info.h"
 #include "restore.h"
 #include "fsread_err.h"
@@ -21,7 +22,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: e2qcow capture [options] SOURCE IMAGE\n"
 	      "       e2qcow restore [options] IMAGE TARGET\n"
-	      "       e2qcow -r IMAGE TARGET\n"
+	      "       e2qcow -Q|-r[a] [e2image's options] DEVICE IMAGE\n"
+	      "       e2qcow -r IMAGE.qcow2 TARGET\n"
 	      "       e2qcow info [--json] IMAGE\n"
 	      "       e2qcow check IMAGE\n"
 	      "       e2qcow --version | --help\n"
@@ -54,9 +56,6 @@ int main(int argc, char **argv)
 		return info_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return check_main(argc - 1, argv + 1);
-	/* e2image's spelling: e2qcow -r IMAGE.qcow2 OUT.raw */
-	if (!strcmp(argv[1], "-r"))
-		return restore_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -66,6 +65,9 @@ int main(int argc, char **argv)
 		printf("e2qcow %s\n", E2QCOW_VERSION);
 		return EXIT_OK;
 	}
+	/* An option first: e2image's command line (-Q, -r, -ra ...). */
+	if (argv[1][0] == '-' && argv[1][1])
+		return e2image_cli_main(argc, argv);
 	fprintf(stderr, "e2qcow: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

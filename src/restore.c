@@ -33,12 +33,6 @@
 
 enum { OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC };
 
-struct restore_opts {
-	const char *image, *target;
-	bool progress, overwrite, force, write_zeros, no_sync;
-	uint64_t offset;
-};
-
 static void usage(FILE *f)
 {
 	fputs("usage: e2qcow restore [-fp] [-O OFFSET] [--overwrite] "
@@ -357,26 +351,33 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	return EXIT_OK;
 }
 
-int restore_main(int argc, char **argv)
+int restore_run(const struct restore_opts *o)
 {
 	struct qcow_reader_opts ro = { 0 };
 	struct qcow_open_error e;
-	struct restore_opts o;
 	struct qcow_reader *r;
 	errcode_t err;
+	int status;
+
+	ro.allow_corrupt = o->force;
+	err = qcow_reader_open(o->image, &ro, &r, &e);
+	if (err) {
+		restore_report_open_error(o->image, err, &e);
+		return EXIT_FAILED;
+	}
+	status = run(o, r);
+	qcow_reader_close(r);
+	return status;
+}
+
+int restore_main(int argc, char **argv)
+{
+	struct restore_opts o;
 	bool done;
 	int status;
 
 	status = parse_args(argc, argv, &o, &done);
 	if (status || done)
 		return status;
-	ro.allow_corrupt = o.force;
-	err = qcow_reader_open(o.image, &ro, &r, &e);
-	if (err) {
-		restore_report_open_error(o.image, err, &e);
-		return EXIT_FAILED;
-	}
-	status = run(&o, r);
-	qcow_reader_close(r);
-	return status;
+	return restore_run(&o);
 }

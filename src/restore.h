@@ -9,7 +9,15 @@
 
 #include "qcow_reader.h"
 
+struct restore_opts {
+	const char *image, *target;
+	bool progress, overwrite, force, write_zeros, no_sync;
+	uint64_t offset; /* -O: where in the target the disk starts */
+};
+
 int restore_main(int argc, char **argv);
+/* Restore as @o says (options already checked); an exit status. */
+int restore_run(const struct restore_opts *o);
 /* One message for a failed qcow_reader_open (shared with info, check). */
 void restore_report_open_error(const char *image, errcode_t err,
 			       const struct qcow_open_error *e);
