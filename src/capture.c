@@ -299,6 +299,8 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 				      c->out.kind != OUTPUT_DEVICE &&
 					      !c->out.in_place,
 				      !c->o->no_sync, &s);
+		if (!err && c->o->compare)
+			sink_raw_compare(s, c->info.block_size);
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
 		err = 0;
@@ -322,6 +324,10 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 			com_err("e2qcow", err, "while finishing '%s'",
 				c->o->image);
 	}
+	/* e2image -c's report, in its words. */
+	if (!err && c->o->compare)
+		printf("%llu blocks already contained the data to be copied\n",
+		       (unsigned long long)sink_raw_skipped(s));
 	sink_free(s);
 	return err;
 }
@@ -341,8 +347,9 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 	err = output_refuse_if_mounted(c->o->image);
 	if (err)
 		return err;
-	/* At an offset, an existing file is written in place (-O). */
-	err = c->o->target_offset
+	/* At an offset (-O) or to compare, an existing file is written in
+	 * place. */
+	err = c->o->target_offset || c->o->compare
 		      ? output_open_in_place(&c->out, c->o->image,
 					     c->o->overwrite, &what)
 		      : output_open(&c->out, c->o->image, c->o->overwrite,

@@ -10,7 +10,13 @@
 #include "capture_opts.h"
 #include "qcow_compress.h"
 
-enum { OPT_OVERWRITE = 256, OPT_QCOW_VERSION, OPT_COMPRESS, OPT_NO_SYNC };
+enum {
+	OPT_OVERWRITE = 256,
+	OPT_QCOW_VERSION,
+	OPT_COMPRESS,
+	OPT_NO_SYNC,
+	OPT_COMPARE
+};
 
 /* zstd: smaller and several times faster than zlib at its default. */
 #define DEFAULT_COMPRESS_TYPE QCOW_COMPRESS_ZSTD
@@ -21,7 +27,8 @@ void capture_usage(FILE *f)
 	      "                      [-o OFFSET] [-O OFFSET]\n"
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
-	      "                      [--no-sync] [--overwrite] SOURCE IMAGE\n"
+	      "                      [--compare] [--no-sync] [--overwrite]\n"
+	      "                      SOURCE IMAGE\n"
 	      "\n"
 	      "Capture the metadata of the ext2/3/4 filesystem on SOURCE (a device\n"
 	      "or image file) into IMAGE, a qcow2 image (or raw with -r).  IMAGE\n"
@@ -49,6 +56,8 @@ void capture_usage(FILE *f)
 	      "                     with features libext2fs does not know\n"
 	      "  -p                 show progress on standard error\n"
 	      "  -q                 do not list each problem found, only the count\n"
+	      "      --compare      raw output into an existing file or device:\n"
+	      "                     write only the blocks that differ (as e2image -c)\n"
 	      "      --no-sync      do not wait for the image to reach the disk\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
 	      "  -h, --help         show this help\n",
@@ -198,6 +207,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_NO_SYNC:
 		o->no_sync = true;
 		break;
+	case OPT_COMPARE:
+		o->compare = true;
+		break;
 	case OPT_COMPRESS:
 		return parse_compress(optarg, o);
 	case 'o':
@@ -231,6 +243,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "compress", optional_argument, NULL, OPT_COMPRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -265,6 +278,8 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 				   NULL);
 	if (o->target_offset && !o->raw)
 		return usage_error("-O is for raw output (-r)", NULL);
+	if (o->compare && !o->raw)
+		return usage_error("--compare is for raw output (-r)", NULL);
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
 	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&

@@ -29,6 +29,7 @@ struct capture_opts {
 	unsigned threads;      /* -t; 0: one per core */
 	uint64_t source_offset; /* -o: the filesystem's byte offset in SOURCE */
 	uint64_t target_offset; /* -O: raw output, where the filesystem starts */
+	bool compare;	       /* --compare: raw output, write only changes */
 };
 
 /* Worker threads allowed with -t. */

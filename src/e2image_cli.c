@@ -24,21 +24,22 @@ void e2image_cli_usage(FILE *f)
 {
 	fputs("usage: e2qcow -Q [-afp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 DEVICE IMAGE\n"
-	      "       e2qcow -r[a] [-fp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
+	      "       e2qcow -r[a] [-cfp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 [-O OFFSET] DEVICE IMAGE|-\n"
 	      "       e2qcow -r [-fp] [-O OFFSET] IMAGE.qcow2 OUT|-\n"
 	      "\n"
 	      "e2image's options: -Q qcow2 image, -r raw image (or, of a qcow2\n"
 	      "IMAGE, its raw form), -a all file data too, -f mounted or unknown\n"
 	      "features, -p progress, -b/-B backup superblock and its block size,\n"
-	      "-o/-O byte offsets of the filesystem in DEVICE and in the output.\n"
-	      "Not yet: -s (scrambling), -c, -n, -I, the in-place move and\n"
+	      "-o/-O byte offsets of the filesystem in DEVICE and in the output,\n"
+	      "-c write only blocks that differ from the output's.\n"
+	      "Not yet: -s (scrambling), -n, -I, the in-place move and\n"
 	      "e2image's own image format.  'e2qcow capture --help' has the rest.\n",
 	      f);
 }
 
 struct e2image_args {
-	bool qcow, raw, all, force, progress;
+	bool qcow, raw, all, force, progress, compare;
 	uint64_t superblock, src_off, dst_off;
 	unsigned block_size;
 	bool have_dst_off;
@@ -71,6 +72,7 @@ static int parse_one(int c, struct e2image_args *a)
 	case 'a': a->all = true; break;
 	case 'f': a->force = true; break;
 	case 'p': a->progress = true; break;
+	case 'c': a->compare = true; break;
 	case 'b':
 		if (!parse_size(optarg, &v) || !v)
 			return usage_error("bad superblock number", optarg);
@@ -93,7 +95,7 @@ static int parse_one(int c, struct e2image_args *a)
 			a->have_dst_off = true;
 		}
 		break;
-	case 's': case 'c': case 'n': case 'I':
+	case 's': case 'n': case 'I':
 		return not_yet(c);
 	default:
 		return usage_error("invalid option", NULL);
@@ -120,7 +122,8 @@ static int restore_qcow2(const struct e2image_args *a, const char *src,
 {
 	struct restore_opts ro;
 
-	if (a->all || a->superblock || a->block_size || a->src_off)
+	if (a->all || a->superblock || a->block_size || a->src_off ||
+	    a->compare)
 		return usage_error("with a qcow2 source, -r takes only -f, -p "
 				   "and -O",
 				   NULL);
@@ -169,8 +172,8 @@ int e2image_cli_main(int argc, char **argv)
 		return usage_error("need a DEVICE and an IMAGE", NULL);
 	if (a.block_size && !a.superblock)
 		return usage_error("-B goes with -b", NULL);
-	if (a.qcow && a.have_dst_off)
-		return usage_error("-O is for raw output (-r)", NULL);
+	if (a.qcow && (a.have_dst_off || a.compare))
+		return usage_error("-O and -c are for raw output (-r)", NULL);
 	if (a.raw && is_qcow2(argv[optind]))
 		return restore_qcow2(&a, argv[optind], argv[optind + 1]);
 	memset(&o, 0, sizeof(o));
@@ -184,6 +187,7 @@ int e2image_cli_main(int argc, char **argv)
 	o.block_size = a.block_size;
 	o.source_offset = a.src_off;
 	o.target_offset = a.dst_off;
+	o.compare = a.compare;
 	o.qcow_version = 3;
 	o.overwrite = true; /* as e2image */
 	return capture_run(&o);

@@ -50,6 +50,14 @@ void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
 errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
 			  bool fresh, bool sync, struct sink **out);
 
+/*
+ * Compare mode (e2image -c), for a target that is not fresh: each block
+ * of @block_size is read first and written only if it differs (flash
+ * lasts longer); sink_raw_skipped() counts the blocks left as they were.
+ */
+void sink_raw_compare(struct sink *s, unsigned block_size);
+uint64_t sink_raw_skipped(const struct sink *s);
+
 void sink_free(struct sink *s); /* NULL-safe */
 
 #endif

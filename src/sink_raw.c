@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qcow_err.h"
 #include "sink.h"
 
 /* Granule of hole detection: the smallest ext block. */
@@ -18,7 +19,51 @@ struct raw_sink {
 	uint64_t base, size;
 	bool fresh;
 	bool sync;
+	/* Compare mode: read first, write only the blocks that differ. */
+	unsigned cmp_block;
+	uint8_t *cmp_buf;
+	size_t cmp_cap;
+	uint64_t skipped;
 };
+
+/* Write the blocks of @buf that differ from what the target holds. */
+static errcode_t write_changed(struct raw_sink *r, uint64_t off,
+			       const uint8_t *buf, size_t len)
+{
+	size_t bs = r->cmp_block;
+	errcode_t err;
+
+	if (len > r->cmp_cap) {
+		uint8_t *p = realloc(r->cmp_buf, len);
+
+		if (!p)
+			return ENOMEM;
+		r->cmp_buf = p;
+		r->cmp_cap = len;
+	}
+	err = r->io->pread(r->io, r->cmp_buf, len, r->base + off);
+	if (err == QCOW_ERR_TRUNCATED) /* past the end: all differ */
+		memset(r->cmp_buf, 0xff, len), err = 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < len;) {
+		size_t n = len - i < bs ? len - i : bs, start = i;
+
+		if (!memcmp(buf + i, r->cmp_buf + i, n)) {
+			r->skipped++;
+			i += n;
+			continue;
+		}
+		while (i < len && memcmp(buf + i, r->cmp_buf + i,
+					 len - i < bs ? len - i : bs))
+			i += len - i < bs ? len - i : bs;
+		err = r->io->pwrite(r->io, buf + start, i - start,
+				    r->base + off + start);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 /* Write the non-zero stretches of @buf, each in one call. */
 static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
@@ -64,6 +109,8 @@ static errcode_t rs_write(struct sink *s, uint64_t off, const void *buf,
 		return EFBIG;
 	if (r->fresh)
 		return write_skipping_zeros(r, off, buf, len);
+	if (r->cmp_block)
+		return write_changed(r, off, buf, len);
 	return r->io->pwrite(r->io, buf, len, r->base + off);
 }
 
@@ -81,7 +128,18 @@ static errcode_t rs_finish(struct sink *s)
 
 static void rs_destroy(struct sink *s)
 {
+	free(((struct raw_sink *)s)->cmp_buf);
 	free(s);
+}
+
+void sink_raw_compare(struct sink *s, unsigned block_size)
+{
+	((struct raw_sink *)s)->cmp_block = block_size;
+}
+
+uint64_t sink_raw_skipped(const struct sink *s)
+{
+	return ((const struct raw_sink *)s)->skipped;
 }
 
 errcode_t sink_raw_create(struct qcow_io *io, uint64_t base, uint64_t size,
