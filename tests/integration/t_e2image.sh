@@ -104,7 +104,7 @@ printf 'x' | dd of=copy.raw bs=1 seek=$((blk * bs + 5)) conv=notrunc 2>/dev/null
 out=$("$E2QCOW" -rac fs.img copy.raw)
 [ "${out%% *}" = $((total - 1)) ] || fail "-c after one change: $out"
 cmp copy.raw reference.raw || fail "-c did not put the changed block right"
-"$E2QCOW" capture -r --compare fs.img copy.raw >/dev/null ||
+"$E2QCOW" capture -r --compare --overwrite fs.img copy.raw >/dev/null ||
 	fail "capture --compare"
 
 # What is not there yet says so, and writes nothing.

@@ -45,7 +45,7 @@ for mode in file stream compressed; do
 	grep -q "2 unreadable blocks, zero-filled in the image: block" "$T/err" ||
 		fail "$mode: no summary: $(cat "$T/err")"
 	for b in $bad; do
-		grep "unreadable blocks, zero-filled" "$T/err" | grep -q -E "[ ,]$b[ ,(]" ||
+		grep "unreadable blocks, zero-filled" "$T/err" | grep -q -E "[ ,]${b}[ ,(]" ||
 			fail "$mode: block $b not in the summary: $(cat "$T/err")"
 	done
 	qemu_check "$T/bad.qcow2"
