@@ -439,6 +439,25 @@ static void report_summary(struct capture *c)
 			c->info.block_size, c->o->source);
 }
 
+/* -n: what a capture would write, block runs of the filesystem. */
+static void list_blocks(const struct capture *c)
+{
+	for (size_t i = 0; i < c->map.n; i++) {
+		const struct extmap_run *run = &c->map.runs[i];
+
+		if (run->count == 1)
+			printf("Would write block %llu\n",
+			       (unsigned long long)run->start);
+		else
+			printf("Would write blocks %llu-%llu\n",
+			       (unsigned long long)run->start,
+			       (unsigned long long)(run->start + run->count - 1));
+	}
+	printf("%llu blocks of %u bytes in %zu runs; nothing written\n",
+	       (unsigned long long)extmap_total(&c->map), c->info.block_size,
+	       c->map.n);
+}
+
 static int run(struct capture *c)
 {
 	struct qcow_io *io = NULL;
@@ -448,6 +467,11 @@ static int run(struct capture *c)
 	if (err)
 		return EXIT_FAILED;
 	err = map_source(c);
+	if (!err && c->o->dry_run) {
+		list_blocks(c);
+		return c->stats.warnings || c->info.primary_err ? EXIT_DAMAGED
+							       : EXIT_OK;
+	}
 	if (!err && !c->o->raw)
 		choose_cluster_bits(c);
 	if (!err)

@@ -23,7 +23,7 @@ enum {
 
 void capture_usage(FILE *f)
 {
-	fputs("usage: e2qcow capture [-afpqrz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
+	fputs("usage: e2qcow capture [-afnpqrz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
 	      "                      [-o OFFSET] [-O OFFSET]\n"
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
@@ -56,6 +56,8 @@ void capture_usage(FILE *f)
 	      "                     with features libext2fs does not know\n"
 	      "  -p                 show progress on standard error\n"
 	      "  -q                 do not list each problem found, only the count\n"
+	      "  -n, --dry-run      list the blocks that would be captured; write\n"
+	      "                     nothing (as e2image -n)\n"
 	      "      --compare      raw output into an existing file or device:\n"
 	      "                     write only the blocks that differ (as e2image -c)\n"
 	      "      --no-sync      do not wait for the image to reach the disk\n"
@@ -210,6 +212,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_COMPARE:
 		o->compare = true;
 		break;
+	case 'n':
+		o->dry_run = true;
+		break;
 	case OPT_COMPRESS:
 		return parse_compress(optarg, o);
 	case 'o':
@@ -244,6 +249,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "compress", optional_argument, NULL, OPT_COMPRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -255,7 +261,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "afpqrzb:B:C:o:O:t:h", longopts,
+	while ((c = getopt_long(argc, argv, "afnpqrzb:B:C:o:O:t:h", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			capture_usage(stdout);

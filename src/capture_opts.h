@@ -30,6 +30,7 @@ struct capture_opts {
 	uint64_t source_offset; /* -o: the filesystem's byte offset in SOURCE */
 	uint64_t target_offset; /* -O: raw output, where the filesystem starts */
 	bool compare;	       /* --compare: raw output, write only changes */
+	bool dry_run;	       /* -n: list the blocks, write nothing */
 };
 
 /* Worker threads allowed with -t. */

@@ -24,7 +24,7 @@ void e2image_cli_usage(FILE *f)
 {
 	fputs("usage: e2qcow -Q [-afp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 DEVICE IMAGE\n"
-	      "       e2qcow -r[a] [-cfp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
+	      "       e2qcow -r[a] [-cfnp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 [-O OFFSET] DEVICE IMAGE|-\n"
 	      "       e2qcow -r [-fp] [-O OFFSET] IMAGE.qcow2 OUT|-\n"
 	      "\n"
@@ -32,14 +32,15 @@ void e2image_cli_usage(FILE *f)
 	      "IMAGE, its raw form), -a all file data too, -f mounted or unknown\n"
 	      "features, -p progress, -b/-B backup superblock and its block size,\n"
 	      "-o/-O byte offsets of the filesystem in DEVICE and in the output,\n"
-	      "-c write only blocks that differ from the output's.\n"
-	      "Not yet: -s (scrambling), -n, -I, the in-place move and\n"
+	      "-c write only blocks that differ from the output's, -n list the\n"
+	      "blocks instead of writing them.\n"
+	      "Not yet: -s (scrambling), -I, the in-place move and\n"
 	      "e2image's own image format.  'e2qcow capture --help' has the rest.\n",
 	      f);
 }
 
 struct e2image_args {
-	bool qcow, raw, all, force, progress, compare;
+	bool qcow, raw, all, force, progress, compare, dry_run;
 	uint64_t superblock, src_off, dst_off;
 	unsigned block_size;
 	bool have_dst_off;
@@ -73,6 +74,7 @@ static int parse_one(int c, struct e2image_args *a)
 	case 'f': a->force = true; break;
 	case 'p': a->progress = true; break;
 	case 'c': a->compare = true; break;
+	case 'n': a->dry_run = true; break;
 	case 'b':
 		if (!parse_size(optarg, &v) || !v)
 			return usage_error("bad superblock number", optarg);
@@ -95,7 +97,7 @@ static int parse_one(int c, struct e2image_args *a)
 			a->have_dst_off = true;
 		}
 		break;
-	case 's': case 'n': case 'I':
+	case 's': case 'I':
 		return not_yet(c);
 	default:
 		return usage_error("invalid option", NULL);
@@ -123,7 +125,7 @@ static int restore_qcow2(const struct e2image_args *a, const char *src,
 	struct restore_opts ro;
 
 	if (a->all || a->superblock || a->block_size || a->src_off ||
-	    a->compare)
+	    a->compare || a->dry_run)
 		return usage_error("with a qcow2 source, -r takes only -f, -p "
 				   "and -O",
 				   NULL);
@@ -188,6 +190,7 @@ int e2image_cli_main(int argc, char **argv)
 	o.source_offset = a.src_off;
 	o.target_offset = a.dst_off;
 	o.compare = a.compare;
+	o.dry_run = a.dry_run;
 	o.qcow_version = 3;
 	o.overwrite = true; /* as e2image */
 	return capture_run(&o);

@@ -107,8 +107,13 @@ cmp copy.raw reference.raw || fail "-c did not put the changed block right"
 "$E2QCOW" capture -r --compare --overwrite fs.img copy.raw >/dev/null ||
 	fail "capture --compare"
 
+# -n: the blocks listed are the ones -c compared, and nothing is written.
+out=$("$E2QCOW" -ran fs.img dry.raw | tail -1)
+[ "${out%% *}" = "$total" ] || fail "-n lists '$out', -c compared $total"
+[ ! -e dry.raw ] || fail "-n wrote its output"
+
 # What is not there yet says so, and writes nothing.
-for opt in -s -n -I; do
+for opt in -s -I; do
 	rc=0
 	"$E2QCOW" -r "$opt" fs.img never.raw 2>err || rc=$?
 	[ "$rc" = 2 ] && grep -q "not supported yet" err ||
