@@ -94,6 +94,15 @@ errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
 		      void *buf, struct fsread_stats *stats);
 
 /*
+ * fsread_write_e2i() - write e2image's own image format (superblock,
+ * descriptors, inode tables, bitmaps: what dumpe2fs -i and debugfs -i
+ * read) to the seekable, empty file @fd.  @device_name and @image_time
+ * go into its header.
+ */
+errcode_t fsread_write_e2i(struct fsread *fs, int fd, const char *device_name,
+			   uint64_t image_time);
+
+/*
  * fsread_unreadable() - every block fsread_read() found unreadable so
  * far, normalized (a block read twice and failing twice is one block).
  */

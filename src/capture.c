@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ext2fs/ext2_err.h>
@@ -458,6 +459,52 @@ static void list_blocks(const struct capture *c)
 	       c->map.n);
 }
 
+static uint64_t image_time(void)
+{
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+
+	return epoch ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL);
+}
+
+/* --format=e2i: libext2fs writes the parts into a new regular file. */
+static errcode_t write_e2i(struct capture *c)
+{
+	const char *what = "opening the output";
+	errcode_t err;
+
+	err = output_refuse_if_mounted(c->o->image);
+	if (!err && output_same_file(c->o->source, c->o->image))
+		err = EINVAL;
+	if (!err)
+		err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
+	if (!err && c->out.kind != OUTPUT_FILE) {
+		fprintf(stderr,
+			"e2qcow: e2image's format needs a regular file to "
+			"seek in; '%s' is not one\n",
+			c->o->image);
+		return EINVAL;
+	}
+	if (err) {
+		if (err == EEXIST)
+			fprintf(stderr,
+				"e2qcow: '%s' already exists; use --overwrite "
+				"to replace it\n",
+				c->o->image);
+		else if (err != EBUSY)
+			com_err("e2qcow", err, "while %s '%s'", what,
+				c->o->image);
+		return err;
+	}
+	err = fsread_write_e2i(c->fs, c->out.fd, c->o->source, image_time());
+	if (!err && !c->o->no_sync && fsync(c->out.fd))
+		err = errno;
+	if (err)
+		com_err("e2qcow", err, "while writing '%s'", c->o->image);
+	if (!err)
+		err = output_commit(&c->out);
+	return err;
+}
+
 static int run(struct capture *c)
 {
 	struct qcow_io *io = NULL;
@@ -466,6 +513,14 @@ static int run(struct capture *c)
 	err = open_source(c);
 	if (err)
 		return EXIT_FAILED;
+	if (c->o->e2i) {
+		err = write_e2i(c);
+		if (err) {
+			output_abort(&c->out);
+			return EXIT_FAILED;
+		}
+		return c->info.primary_err ? EXIT_DAMAGED : EXIT_OK;
+	}
 	err = map_source(c);
 	if (!err && c->o->dry_run) {
 		list_blocks(c);

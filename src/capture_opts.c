@@ -15,7 +15,8 @@ enum {
 	OPT_QCOW_VERSION,
 	OPT_COMPRESS,
 	OPT_NO_SYNC,
-	OPT_COMPARE
+	OPT_COMPARE,
+	OPT_FORMAT
 };
 
 /* zstd: smaller and several times faster than zlib at its default. */
@@ -56,6 +57,10 @@ void capture_usage(FILE *f)
 	      "                     with features libext2fs does not know\n"
 	      "  -p                 show progress on standard error\n"
 	      "  -q                 do not list each problem found, only the count\n"
+	      "      --format=qcow2|raw|e2i\n"
+	      "                     e2i: e2image's own format, which dumpe2fs -i\n"
+	      "                     and debugfs -i read (superblock, descriptors,\n"
+	      "                     inode tables, bitmaps)\n"
 	      "  -n, --dry-run      list the blocks that would be captured; write\n"
 	      "                     nothing (as e2image -n)\n"
 	      "      --compare      raw output into an existing file or device:\n"
@@ -215,6 +220,15 @@ static int parse_one(int c, struct capture_opts *o)
 	case 'n':
 		o->dry_run = true;
 		break;
+	case OPT_FORMAT:
+		if (!strcmp(optarg, "e2i"))
+			o->e2i = true;
+		else if (!strcmp(optarg, "raw"))
+			o->raw = true;
+		else if (strcmp(optarg, "qcow2"))
+			return usage_error("format must be qcow2, raw or e2i",
+					   optarg);
+		break;
 	case OPT_COMPRESS:
 		return parse_compress(optarg, o);
 	case 'o':
@@ -250,6 +264,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -286,6 +301,11 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		return usage_error("-O is for raw output (-r)", NULL);
 	if (o->compare && !o->raw)
 		return usage_error("--compare is for raw output (-r)", NULL);
+	if (o->e2i && (o->raw || o->compress || o->all_data ||
+		       o->target_offset || o->compare || o->cluster_size))
+		return usage_error("--format=e2i takes none of -r, -z, -a, -O, "
+				   "-C, --compare",
+				   NULL);
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
 	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&

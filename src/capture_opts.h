@@ -31,6 +31,7 @@ struct capture_opts {
 	uint64_t target_offset; /* -O: raw output, where the filesystem starts */
 	bool compare;	       /* --compare: raw output, write only changes */
 	bool dry_run;	       /* -n: list the blocks, write nothing */
+	bool e2i;	       /* --format=e2i: e2image's own format */
 };
 
 /* Worker threads allowed with -t. */

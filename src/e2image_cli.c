@@ -34,8 +34,9 @@ void e2image_cli_usage(FILE *f)
 	      "-o/-O byte offsets of the filesystem in DEVICE and in the output,\n"
 	      "-c write only blocks that differ from the output's, -n list the\n"
 	      "blocks instead of writing them.\n"
-	      "Not yet: -s (scrambling), -I, the in-place move and\n"
-	      "e2image's own image format.  'e2qcow capture --help' has the rest.\n",
+	      "Neither -Q nor -r: e2image's own format (dumpe2fs -i, debugfs -i).\n"
+	      "Not yet: -s (scrambling), -I and the in-place move.\n"
+	      "'e2qcow capture --help' has the rest.\n",
 	      f);
 }
 
@@ -161,11 +162,8 @@ int e2image_cli_main(int argc, char **argv)
 		if (status)
 			return status;
 	}
-	if (a.qcow == a.raw)
-		return usage_error(a.qcow ? "-Q and -r exclude each other"
-					  : "e2image's own image format is not "
-					    "written yet; give -Q or -r",
-				   NULL);
+	if (a.qcow && a.raw)
+		return usage_error("-Q and -r exclude each other", NULL);
 	if (argc - optind == 1 && a.raw && a.all)
 		return usage_error("moving a filesystem within its own file "
 				   "(-ra with one file) is not supported yet",
@@ -192,6 +190,12 @@ int e2image_cli_main(int argc, char **argv)
 	o.compare = a.compare;
 	o.dry_run = a.dry_run;
 	o.qcow_version = 3;
+	/* Neither -Q nor -r: e2image's own format. */
+	o.e2i = !a.qcow && !a.raw;
+	if (o.e2i && (a.all || a.have_dst_off || a.compare || a.dry_run))
+		return usage_error("e2image's own format takes none of -a, -O, "
+				   "-c, -n",
+				   NULL);
 	o.overwrite = true; /* as e2image */
 	return capture_run(&o);
 }

@@ -54,6 +54,29 @@ for fx in ext4 ext2-1k ext4-64bit-metabg; do
 	"$E2QCOW" -r ours.qcow2 ours.raw
 	"$TOOLS/blkcmp" theirs.raw ours.raw "$bs" >/dev/null || fail "$fx -Q"
 
+	# e2image's own format (neither -Q nor -r): dumpe2fs -i and
+	# debugfs -i say the same of ours as of e2image's, and debugfs -i
+	# shows each inode as on the source, up to its block list (the
+	# format holds no indirect or directory blocks: "ls" and deep block
+	# lists fail the same way on both images).
+	rm -f theirs.e2i
+	e2image src.img theirs.e2i 2>/dev/null
+	"$E2QCOW" -f src.img ours.e2i
+	diff <(dumpe2fs -i ours.e2i 2>&1) <(dumpe2fs -i theirs.e2i 2>&1) ||
+		fail "$fx: dumpe2fs -i differs"
+	diff <(debugfs -i -R "ls -l /" ours.e2i 2>&1) \
+		<(debugfs -i -R "ls -l /" theirs.e2i 2>&1) || fail "$fx: debugfs -i ls"
+	for ino in 2 7 11 12 13; do
+		diff <(debugfs -i -R "stat <$ino>" ours.e2i 2>&1) \
+			<(debugfs -i -R "stat <$ino>" theirs.e2i 2>&1) ||
+			fail "$fx: debugfs -i stat <$ino> differs from e2image's"
+		diff <(debugfs -i -R "stat <$ino>" ours.e2i 2>&1 | sed '/^\(BLOCKS\|EXTENTS\):/,$d') \
+			<(debugfs -R "stat <$ino>" src.img 2>&1 | sed '/^\(BLOCKS\|EXTENTS\):/,$d') ||
+			fail "$fx: debugfs -i stat <$ino> differs from the source"
+	done
+	"$E2QCOW" capture --format=e2i --overwrite src.img ours.e2i
+	rm -f ./*.e2i
+
 	# -r of a qcow2 image: back to raw, as "e2qcow restore".
 	"$E2QCOW" restore ours.qcow2 restored.raw
 	cmp ours.raw restored.raw || fail "$fx -r of a qcow2 image"
@@ -125,5 +148,5 @@ rc=0
 [ "$rc" = 2 ] && grep -q "not supported yet" err || fail "in-place move: exit $rc"
 rc=0
 "$E2QCOW" -a fs.img never.img 2>err || rc=$?
-[ "$rc" = 2 ] && grep -q "own image format" err || fail "normal format: exit $rc"
+[ "$rc" = 2 ] && grep -q "own format takes none of" err || fail "normal format with -a: exit $rc"
 echo ok
