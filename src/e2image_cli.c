@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "capture_opts.h"
 #include "e2image_cli.h"
+#include "move.h"
 #include "restore.h"
 
 void e2image_cli_usage(FILE *f)
@@ -35,7 +36,8 @@ void e2image_cli_usage(FILE *f)
 	      "-c write only blocks that differ from the output's, -n list the\n"
 	      "blocks instead of writing them.\n"
 	      "Neither -Q nor -r: e2image's own format (dumpe2fs -i, debugfs -i).\n"
-	      "Not yet: -s (scrambling), -I and the in-place move.\n"
+	      "       e2qcow -ra [-f] [-o OFFSET] -O OFFSET FILE  (move within FILE)\n"
+	      "Not yet: -s (scrambling) and -I.\n"
 	      "'e2qcow capture --help' has the rest.\n",
 	      f);
 }
@@ -164,10 +166,15 @@ int e2image_cli_main(int argc, char **argv)
 	}
 	if (a.qcow && a.raw)
 		return usage_error("-Q and -r exclude each other", NULL);
-	if (argc - optind == 1 && a.raw && a.all)
-		return usage_error("moving a filesystem within its own file "
-				   "(-ra with one file) is not supported yet",
-				   NULL);
+	/* One file: move the filesystem within it (e2image -ra -O). */
+	if (argc - optind == 1 && a.raw && a.all) {
+		if (!a.have_dst_off || a.superblock || a.compare || a.dry_run)
+			return usage_error("moving within one file takes -O "
+					   "(and -o, -f, -p) only",
+					   NULL);
+		return move_in_place(argv[optind], a.src_off, a.dst_off,
+				     a.force);
+	}
 	if (argc - optind != 2)
 		return usage_error("need a DEVICE and an IMAGE", NULL);
 	if (a.block_size && !a.superblock)
