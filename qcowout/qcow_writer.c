@@ -104,7 +104,8 @@ static errcode_t emit_l2(struct qcow_writer *w, const uint8_t *l2,
 	return 0;
 }
 
-errcode_t qcow_writer_align(struct qcow_writer *w)
+/* Pad with zeros up to a cluster boundary; write waiting L2 tables. */
+static errcode_t align_host(struct qcow_writer *w)
 {
 	errcode_t err = pad_to_cluster(w);
 
@@ -144,14 +145,14 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 		return err;
 	if (w->cur_l1_index != QCOW_WRITER_NO_L2 && w->l2_used) {
 		if (!(w->next_host_off & (w->cluster_size - 1)) || !w->l2q) {
-			err = qcow_writer_align(w); /* earlier ones first */
+			err = align_host(w); /* earlier ones first */
 			if (!err)
 				err = emit_l2(w, w->l2, w->cur_l1_index);
 		} else {
 			memcpy(w->l2q + (w->l2q_n << w->cluster_bits), w->l2,
 			       (size_t)w->cluster_size);
 			w->l2q_index[w->l2q_n++] = w->cur_l1_index;
-			err = w->l2q_n == QCOW_WRITER_L2Q ? qcow_writer_align(w)
+			err = w->l2q_n == QCOW_WRITER_L2Q ? align_host(w)
 							  : 0;
 		}
 		if (err)
@@ -197,7 +198,7 @@ static errcode_t store_raw(struct qcow_writer *w, uint64_t clu,
 			return err;
 	}
 	if (!w->run_clusters) {
-		err = qcow_writer_align(w); /* after compressed data */
+		err = align_host(w); /* after compressed data */
 		if (err)
 			return err;
 	}
@@ -257,7 +258,7 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 	if ((w->l2q_n && (!(host & (w->cluster_size - 1)) ||
 			  (host + zlen - 1) >> w->cluster_bits != first)) ||
 	    (first < w->zrefs_cap && w->zrefs[first] == UINT16_MAX)) {
-		err = qcow_writer_align(w);
+		err = align_host(w);
 		if (err)
 			return err;
 		host = w->next_host_off;
@@ -524,7 +525,7 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	if (!err)
 		err = switch_l2(w, QCOW_WRITER_NO_L2);
 	if (!err)
-		err = qcow_writer_align(w);
+		err = align_host(w);
 	w->stats.host_clusters = w->next_host_off >> w->cluster_bits;
 	if (!err && w->stream &&
 	    (w->stats.data_clusters != w->plan.data_clusters ||
@@ -532,8 +533,7 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	     w->stats.host_clusters != w->plan.host_clusters))
 		err = QCOW_ERR_PLAN_MISMATCH;
 	if (!err) {
-		qcow_writer_plan_tail(w, w->next_host_off >> w->cluster_bits,
-				      &tail);
+		qcow_writer_plan_tail(w, w->stats.host_clusters, &tail);
 		err = qcow_writer_write_tail(w, &tail);
 	}
 	w->finished = true;

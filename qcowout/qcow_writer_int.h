@@ -81,8 +81,6 @@ struct qcow_writer {
 errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
 			   size_t len);
 errcode_t qcow_writer_flush_obuf(struct qcow_writer *w);
-/* Pad with zeros up to a cluster boundary; write waiting L2 tables. */
-errcode_t qcow_writer_align(struct qcow_writer *w);
 /* Refcount of host cluster @c (compressed sharing counted). */
 uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c);
 
