@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ext2fs/ext2_err.h>
@@ -333,7 +332,8 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	return err;
 }
 
-static errcode_t open_output(struct capture *c, struct qcow_io **io)
+/* Open the image's output (not onto the source, nor a mounted fs). */
+static errcode_t open_target(struct capture *c)
 {
 	const char *what = "opening the output";
 	errcode_t err;
@@ -365,6 +365,13 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 				"terminal; redirect standard output\n");
 	else if (err)
 		com_err("e2qcow", err, "while %s '%s'", what, c->o->image);
+	return err;
+}
+
+static errcode_t open_output(struct capture *c, struct qcow_io **io)
+{
+	errcode_t err = open_target(c);
+
 	if (err)
 		return err;
 	if (c->out.kind == OUTPUT_DEVICE && c->o->raw &&
@@ -389,6 +396,16 @@ static errcode_t open_output(struct capture *c, struct qcow_io **io)
 /* Ranges of unreadable blocks listed in the summary before "and more". */
 #define UNREADABLE_LISTED 20
 
+/* A run of blocks as "N" or "FIRST-LAST". */
+static void print_run(FILE *f, const struct extmap_run *run)
+{
+	if (run->count == 1)
+		fprintf(f, "%llu", (unsigned long long)run->start);
+	else
+		fprintf(f, "%llu-%llu", (unsigned long long)run->start,
+			(unsigned long long)(run->start + run->count - 1));
+}
+
 static void list_unreadable(struct capture *c, const struct extmap *bad)
 {
 	size_t n = bad->n < UNREADABLE_LISTED ? bad->n : UNREADABLE_LISTED;
@@ -397,16 +414,9 @@ static void list_unreadable(struct capture *c, const struct extmap *bad)
 			"image:",
 		(unsigned long long)extmap_total(bad));
 	for (size_t i = 0; i < n; i++) {
-		const struct extmap_run *run = &bad->runs[i];
-
-		if (run->count == 1)
-			fprintf(stderr, "%s %llu", i ? "," : " block",
-				(unsigned long long)run->start);
-		else
-			fprintf(stderr, "%s %llu-%llu", i ? "," : " blocks",
-				(unsigned long long)run->start,
-				(unsigned long long)(run->start + run->count -
-						     1));
+		fprintf(stderr, "%s ",
+			i ? "," : bad->runs[0].count == 1 ? " block" : " blocks");
+		print_run(stderr, &bad->runs[i]);
 	}
 	if (bad->n > n)
 		fprintf(stderr, " and %zu more ranges", bad->n - n);
@@ -444,58 +454,32 @@ static void report_summary(struct capture *c)
 static void list_blocks(const struct capture *c)
 {
 	for (size_t i = 0; i < c->map.n; i++) {
-		const struct extmap_run *run = &c->map.runs[i];
-
-		if (run->count == 1)
-			printf("Would write block %llu\n",
-			       (unsigned long long)run->start);
-		else
-			printf("Would write blocks %llu-%llu\n",
-			       (unsigned long long)run->start,
-			       (unsigned long long)(run->start + run->count - 1));
+		printf("Would write block%s ",
+		       c->map.runs[i].count == 1 ? "" : "s");
+		print_run(stdout, &c->map.runs[i]);
+		putchar('\n');
 	}
 	printf("%llu blocks of %u bytes in %zu runs; nothing written\n",
 	       (unsigned long long)extmap_total(&c->map), c->info.block_size,
 	       c->map.n);
 }
 
-static uint64_t image_time(void)
-{
-	const char *epoch = getenv("SOURCE_DATE_EPOCH");
-
-	return epoch ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL);
-}
-
 /* --format=e2i: libext2fs writes the parts into a new regular file. */
 static errcode_t write_e2i(struct capture *c)
 {
-	const char *what = "opening the output";
-	errcode_t err;
+	errcode_t err = open_target(c);
 
-	err = output_refuse_if_mounted(c->o->image);
-	if (!err && output_same_file(c->o->source, c->o->image))
-		err = EINVAL;
-	if (!err)
-		err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
-	if (!err && c->out.kind != OUTPUT_FILE) {
+	if (err)
+		return err;
+	if (c->out.kind != OUTPUT_FILE) {
 		fprintf(stderr,
 			"e2qcow: e2image's format needs a regular file to "
 			"seek in; '%s' is not one\n",
 			c->o->image);
 		return EINVAL;
 	}
-	if (err) {
-		if (err == EEXIST)
-			fprintf(stderr,
-				"e2qcow: '%s' already exists; use --overwrite "
-				"to replace it\n",
-				c->o->image);
-		else if (err != EBUSY)
-			com_err("e2qcow", err, "while %s '%s'", what,
-				c->o->image);
-		return err;
-	}
-	err = fsread_write_e2i(c->fs, c->out.fd, c->o->source, image_time());
+	err = fsread_write_e2i(c->fs, c->out.fd, c->o->source,
+			       (uint64_t)capture_info_now());
 	if (!err && !c->o->no_sync && fsync(c->out.fd))
 		err = errno;
 	if (err)

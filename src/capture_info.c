@@ -22,12 +22,18 @@ static void format_uuid(const uint8_t u[16], char out[37])
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
+time_t capture_info_now(void)
+{
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+
+	return epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
+}
+
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data)
 {
 	char uuid[37], when[32];
-	const char *epoch = getenv("SOURCE_DATE_EPOCH");
-	time_t now = epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
+	time_t now = capture_info_now();
 	struct tm tm;
 	size_t src_len = strlen(source);
 	int head;

@@ -8,6 +8,7 @@
 #define CAPTURE_INFO_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "fsread.h"
 
@@ -18,5 +19,8 @@
  */
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data);
+
+/* The time a capture records: SOURCE_DATE_EPOCH if set, else now. */
+time_t capture_info_now(void);
 
 #endif

@@ -51,6 +51,7 @@ cp fs.img self.img
 ln -s self.img self-link.img
 expect 1 "is the source itself" "$E2QCOW" capture --overwrite self.img self.img
 expect 1 "is the source itself" "$E2QCOW" capture -r --overwrite self.img self-link.img
+expect 1 "is the source itself" "$E2QCOW" capture --format=e2i --overwrite self.img self.img
 cmp fs.img self.img || fail "the source was written"
 expect 0 "e2qcow [0-9]" "$E2QCOW" --version
 [ ! -e x.qcow2 ] || fail "a usage error wrote an image"
