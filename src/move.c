@@ -25,38 +25,13 @@
 #include "fsread.h"
 #include "move.h"
 #include "output.h"
+#include "qcow_io.h"
 
 #define MOVE_CHUNK (4U << 20)
 
-static errcode_t copy_piece(int fd, uint8_t *buf, size_t len, off_t from,
-			    off_t to)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, from + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		done += (size_t)n;
-	}
-	for (done = 0; done < len;) {
-		ssize_t n = pwrite(fd, buf + done, len - done, to + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /* Every run, in the safe order, in pieces of up to MOVE_CHUNK. */
-static errcode_t move_runs(int fd, const struct extmap *map, unsigned bs,
-			   uint64_t from, uint64_t to)
+static errcode_t move_runs(struct qcow_io *io, const struct extmap *map,
+			   unsigned bs, uint64_t from, uint64_t to)
 {
 	uint64_t per = MOVE_CHUNK / bs;
 	bool up = to > from;
@@ -72,9 +47,11 @@ static errcode_t move_runs(int fd, const struct extmap *map, unsigned bs,
 			uint64_t first = up ? run->start + run->count - done - n
 					    : run->start + done;
 
-			err = copy_piece(fd, buf, (size_t)(n * bs),
-					 (off_t)(from + first * bs),
-					 (off_t)(to + first * bs));
+			err = io->pread(io, buf, (size_t)(n * bs),
+					from + first * bs);
+			if (!err)
+				err = io->pwrite(io, buf, (size_t)(n * bs),
+						 to + first * bs);
 			done += n;
 		}
 	}
@@ -89,6 +66,7 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	struct fsread_info info;
 	struct fsread *fs = NULL;
 	struct extmap map;
+	struct qcow_io *io = NULL;
 	sigset_t hold, old;
 	errcode_t err;
 	struct stat sb;
@@ -133,6 +111,8 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < to + size &&
 	    ftruncate(fd, (off_t)(to + size)))
 		err = errno;
+	if (!err)
+		err = qcow_io_fd_create(fd, &io);
 	/* Stopping halfway would leave neither copy whole: hold signals. */
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGINT);
@@ -141,10 +121,11 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	sigaddset(&hold, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &hold, &old);
 	if (!err)
-		err = move_runs(fd, &map, info.block_size, from, to);
-	if (!err && fsync(fd))
-		err = errno;
+		err = move_runs(io, &map, info.block_size, from, to);
+	if (!err)
+		err = io->sync(io);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	qcow_io_free(io);
 	close(fd);
 	extmap_free(&map);
 	if (err) {
