@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ext2fs/ext2fs.h>
-
 #include "capture.h"
 #include "extmap.h"
 #include "fsread.h"
