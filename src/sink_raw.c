@@ -42,25 +42,26 @@ static errcode_t write_changed(struct raw_sink *r, uint64_t off,
 		r->cmp_cap = len;
 	}
 	err = r->io->pread(r->io, r->cmp_buf, len, r->base + off);
-	if (err == QCOW_ERR_TRUNCATED) /* past the end: all differ */
-		memset(r->cmp_buf, 0xff, len), err = 0;
+	if (err == QCOW_ERR_TRUNCATED) /* past the end: nothing to compare */
+		return r->io->pwrite(r->io, buf, len, r->base + off);
 	if (err)
 		return err;
 	for (size_t i = 0; i < len;) {
-		size_t n = len - i < bs ? len - i : bs, start = i;
+		size_t start = i;
 
-		if (!memcmp(buf + i, r->cmp_buf + i, n)) {
-			r->skipped++;
-			i += n;
-			continue;
-		}
+		/* A stretch of blocks that differ goes out in one write. */
 		while (i < len && memcmp(buf + i, r->cmp_buf + i,
 					 len - i < bs ? len - i : bs))
 			i += len - i < bs ? len - i : bs;
-		err = r->io->pwrite(r->io, buf + start, i - start,
-				    r->base + off + start);
-		if (err)
-			return err;
+		if (i > start) {
+			err = r->io->pwrite(r->io, buf + start, i - start,
+					    r->base + off + start);
+			if (err)
+				return err;
+		} else {
+			r->skipped++;
+			i += len - i < bs ? len - i : bs;
+		}
 	}
 	return 0;
 }

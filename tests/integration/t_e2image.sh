@@ -129,6 +129,15 @@ out=$("$E2QCOW" -rac fs.img copy.raw)
 cmp copy.raw reference.raw || fail "-c did not put the changed block right"
 "$E2QCOW" capture -r --compare --overwrite fs.img copy.raw >/dev/null ||
 	fail "capture --compare"
+# Into an empty file there is nothing to compare with: every block is
+# written, a block of 0xff bytes too.
+mkdir -p ff && head -c 8192 /dev/zero | tr '\0' '\377' >ff/ones.bin
+mke2fs -q -F -t ext4 -d ff ff.img 8M
+"$E2QCOW" -ra ff.img ff-clone.raw
+: >ff-short.raw
+"$E2QCOW" -rac ff.img ff-short.raw >/dev/null
+"$TOOLS/blkcmp" ff-clone.raw ff-short.raw 1024 >/dev/null ||
+	fail "-c into an empty file left blocks out"
 
 # -n: the blocks listed are the ones -c compared, and nothing is written.
 out=$("$E2QCOW" -ran fs.img dry.raw | tail -1)
