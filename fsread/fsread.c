@@ -71,28 +71,33 @@ static bool is_errno(errcode_t err)
 	return err > 0 && err < 4096;
 }
 
+static io_manager manager_of(const struct fsread_opts *o)
+{
+	return o->io_manager ? o->io_manager : unix_io_manager;
+}
+
 /* libext2fs' unix I/O manager takes the byte offset as "offset=N". */
-static errcode_t try_open(const char *path, uint64_t offset, int flags,
-			  uint64_t sb, unsigned bs, ext2_filsys *fs)
+static errcode_t try_open(const struct fsread_opts *o, const char *path,
+			  int flags, uint64_t sb, unsigned bs, ext2_filsys *fs)
 {
 	char io_options[40];
 
 	snprintf(io_options, sizeof(io_options), "offset=%llu",
-		 (unsigned long long)offset);
-	return ext2fs_open2(path, offset ? io_options : NULL, flags,
-			    (blk64_t)sb, bs, unix_io_manager, fs);
+		 (unsigned long long)o->offset);
+	return ext2fs_open2(path, o->offset ? io_options : NULL, flags,
+			    (blk64_t)sb, bs, manager_of(o), fs);
 }
 
 /* -b without -B: the block size is not known, so try them all. */
-static errcode_t open_at(const char *path, uint64_t offset, int flags,
-			 uint64_t sb, unsigned bs, ext2_filsys *fs)
+static errcode_t open_at(const struct fsread_opts *o, const char *path,
+			 int flags, uint64_t sb, unsigned bs, ext2_filsys *fs)
 {
 	errcode_t err = EXT2_ET_BAD_MAGIC;
 
 	if (bs || !sb)
-		return try_open(path, offset, flags, sb, bs, fs);
+		return try_open(o, path, flags, sb, bs, fs);
 	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
-		err = try_open(path, offset, flags, sb, bs, fs);
+		err = try_open(o, path, flags, sb, bs, fs);
 		if (!err)
 			break;
 	}
@@ -100,8 +105,8 @@ static errcode_t open_at(const char *path, uint64_t offset, int flags,
 }
 
 /* The first backup superblock, in group 1, for each possible block size. */
-static errcode_t open_backup(const char *path, uint64_t offset, int flags,
-			     ext2_filsys *fs, uint64_t *sb_used)
+static errcode_t open_backup(const struct fsread_opts *o, const char *path,
+			     int flags, ext2_filsys *fs, uint64_t *sb_used)
 {
 	errcode_t err = EXT2_ET_BAD_MAGIC;
 
@@ -109,7 +114,7 @@ static errcode_t open_backup(const char *path, uint64_t offset, int flags,
 	     bs *= 2) {
 		uint64_t sb = (uint64_t)bs * 8 + (bs == 1024);
 
-		err = try_open(path, offset, flags, sb, bs, fs);
+		err = try_open(o, path, flags, sb, bs, fs);
 		if (!err) {
 			*sb_used = sb;
 			return 0;
@@ -123,25 +128,37 @@ static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
 	return v >= lo && v <= hi && !(v & (v - 1));
 }
 
+/* The primary superblock's bytes, read through the source's manager. */
+static bool read_primary_sb(const struct fsread_opts *o, const char *path,
+			    uint8_t *sb)
+{
+	char opt[40];
+	io_channel ch;
+	bool ok;
+
+	if (manager_of(o)->open(path, 0, &ch))
+		return false;
+	snprintf(opt, sizeof(opt), "offset=%llu",
+		 (unsigned long long)o->offset);
+	ok = (!o->offset || !io_channel_set_options(ch, opt)) &&
+	     !io_channel_set_blksize(ch, FSREAD_SB_OFFSET) &&
+	     !io_channel_read_blk64(ch, 1, -FSREAD_SB_LEN, sb);
+	io_channel_close(ch);
+	return ok;
+}
+
 /*
  * Opening with EXT2_FLAG_IGNORE_SB_ERRORS skips libext2fs's own checks,
  * and some broken superblocks then make it divide by zero (e2fsck 1.47.0
  * dies that way on e2fsprogs' f_desc_size_zero).  Only go there when the
  * fields it divides by are sane.
  */
-static bool forced_open_is_safe(const char *path, uint64_t offset)
+static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 {
 	uint8_t sb[FSREAD_SB_LEN];
 	uint32_t log_bs, bs, cluster_log;
-	FILE *f = fopen(path, "rb");
-	bool ok;
+	bool ok = read_primary_sb(o, path, sb);
 
-	if (!f)
-		return false;
-	ok = offset <= INT64_MAX - FSREAD_SB_OFFSET &&
-	     fseeko(f, (off_t)(offset + FSREAD_SB_OFFSET), SEEK_SET) == 0 &&
-	     fread(sb, 1, sizeof(sb), f) == sizeof(sb);
-	fclose(f);
 	if (!ok || fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
 		return false;
 	log_bs = fsread_le32(sb + FSREAD_SB_LOG_BLOCK_SIZE);
@@ -168,21 +185,21 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	int flags = OPEN_FLAGS | (r->opts.force ? EXT2_FLAG_FORCE : 0);
 	errcode_t err, backup_err;
 
-	err = open_at(path, r->opts.offset, flags, r->opts.superblock,
+	err = open_at(&r->opts, path, flags, r->opts.superblock,
 		      r->opts.block_size, &r->fs);
 	r->info.superblock = r->opts.superblock;
 	if (!err || r->opts.superblock || is_errno(err) ||
 	    err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
 		return err;
-	backup_err = open_backup(path, r->opts.offset, flags, &r->fs,
+	backup_err = open_backup(&r->opts, path, flags, &r->fs,
 				 &r->info.superblock);
 	if (!backup_err) {
 		r->info.primary_err = err;
 		return 0;
 	}
 	/* Last resort: the primary, accepting inconsistent descriptors. */
-	if (forced_open_is_safe(path, r->opts.offset) &&
-	    !try_open(path, r->opts.offset, flags | EXT2_FLAG_IGNORE_SB_ERRORS,
+	if (forced_open_is_safe(&r->opts, path) &&
+	    !try_open(&r->opts, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS,
 		      0, 0, &r->fs)) {
 		r->info.primary_err = err;
 		return 0;

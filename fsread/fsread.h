@@ -20,6 +20,7 @@
 #include "extmap.h"
 
 struct fsread;
+struct struct_io_manager; /* libext2fs' I/O manager */
 
 /*
  * Called for each problem found while walking: @ino is the inode it
@@ -35,6 +36,9 @@ struct fsread_opts {
 	unsigned block_size; /* with superblock; 0: probe */
 	bool force;	     /* mounted read-write, or unknown features */
 	uint64_t offset;     /* byte offset of the filesystem in the source */
+	/* How to read the source; NULL: libext2fs' unix manager (a file or
+	 * device).  Lets a caller read a filesystem out of an image. */
+	struct struct_io_manager *io_manager;
 	fsread_warn_fn warn;
 	fsread_tick_fn tick;
 	void *cb_ctx;

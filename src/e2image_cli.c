@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "capture_opts.h"
 #include "e2image_cli.h"
+#include "install.h"
 #include "move.h"
 #include "restore.h"
 
@@ -37,13 +38,16 @@ void e2image_cli_usage(FILE *f)
 	      "blocks instead of writing them.\n"
 	      "Neither -Q nor -r: e2image's own format (dumpe2fs -i, debugfs -i).\n"
 	      "       e2qcow -ra [-f] [-o OFFSET] -O OFFSET FILE  (move within FILE)\n"
-	      "Not yet: -s (scrambling) and -I.\n"
+	      "       e2qcow -I [-fp] [-O OFFSET] DEVICE IMAGE   (install IMAGE's\n"
+	      "                 metadata onto DEVICE; the blocks replaced go to an\n"
+	      "                 e2undo file first: see 'e2qcow install --help')\n"
+	      "Not yet: -s (scrambling).\n"
 	      "'e2qcow capture --help' has the rest.\n",
 	      f);
 }
 
 struct e2image_args {
-	bool qcow, raw, all, force, progress, compare, dry_run;
+	bool qcow, raw, all, force, progress, compare, dry_run, install;
 	uint64_t superblock, src_off, dst_off;
 	unsigned block_size;
 	bool have_dst_off;
@@ -100,7 +104,8 @@ static int parse_one(int c, struct e2image_args *a)
 			a->have_dst_off = true;
 		}
 		break;
-	case 's': case 'I':
+	case 'I': a->install = true; break;
+	case 's':
 		return not_yet(c);
 	default:
 		return usage_error("invalid option", NULL);
@@ -142,6 +147,25 @@ static int restore_qcow2(const struct e2image_args *a, const char *src,
 	return restore_run(&ro);
 }
 
+/* e2image -I DEVICE IMAGE: note the order, the device comes first. */
+static int install_e2image(const struct e2image_args *a, int n, char **args)
+{
+	struct install_opts io;
+
+	if (a->qcow || a->raw || a->all || a->superblock || a->compare ||
+	    a->dry_run || a->src_off)
+		return usage_error("-I takes only -f, -p and -O", NULL);
+	if (n != 2)
+		return usage_error("-I needs a DEVICE and an IMAGE", NULL);
+	memset(&io, 0, sizeof(io));
+	io.device = args[0];
+	io.image = args[1];
+	io.force = a->force;
+	io.progress = a->progress;
+	io.offset = a->dst_off;
+	return install_run(&io);
+}
+
 int e2image_cli_main(int argc, char **argv)
 {
 	struct e2image_args a;
@@ -166,6 +190,8 @@ int e2image_cli_main(int argc, char **argv)
 	}
 	if (a.qcow && a.raw)
 		return usage_error("-Q and -r exclude each other", NULL);
+	if (a.install)
+		return install_e2image(&a, argc - optind, argv + optind);
 	/* One file: move the filesystem within it (e2image -ra -O). */
 	if (argc - optind == 1 && a.raw && a.all) {
 		if (!a.have_dst_off || a.superblock || a.compare || a.dry_run)

@@ -10,6 +10,7 @@
 #include "capture.h"
 #include "e2image_cli.h"
 #include "info.h"
+#include "install.h"
 #include "restore.h"
 #include "fsread_err.h"
 #include "qcow_err.h"
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 	      "       e2qcow restore [options] IMAGE TARGET\n"
 	      "       e2qcow -Q|-r[a] [e2image's options] DEVICE IMAGE\n"
 	      "       e2qcow -r IMAGE.qcow2 TARGET\n"
+	      "       e2qcow install [options] IMAGE DEVICE\n"
 	      "       e2qcow info [--json] IMAGE\n"
 	      "       e2qcow check IMAGE\n"
 	      "       e2qcow --version | --help\n"
@@ -31,6 +33,7 @@ static void usage(FILE *f)
 	      "Image ext2/ext3/ext4 filesystems into qcow2.\n"
 	      "  capture   metadata (or, with -a, everything used) into qcow2 or raw\n"
 	      "  restore   any qcow2 image back to raw (-r is e2image's spelling)\n"
+	      "  install   a capture's metadata back onto its device (-I), with undo\n"
 	      "  info      what an image holds, and what e2qcow captured into it\n"
 	      "  check     refcount consistency, as qemu-img check\n"
 	      "\n"
@@ -52,6 +55,8 @@ int main(int argc, char **argv)
 		return capture_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "restore"))
 		return restore_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "install"))
+		return install_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
 		return info_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))

@@ -22,6 +22,12 @@ vg "$E2QCOW" capture -a -z -t 2 "$T/src.img" "$T/z.qcow2" || fail "zstd capture"
 vg "$E2QCOW" capture -a --compress=zlib -t 2 "$T/src.img" - >"$T/zl.qcow2" ||
 	fail "zlib stream capture"
 vg "$E2QCOW" restore "$T/z.qcow2" "$T/z.raw" || fail "restore of a compressed image"
+# Install reads the filesystem inside a qcow2 through our I/O manager.
+# (--no-undo: libext2fs' undo manager has a leak of its own.)
+cp "$T/src.img" "$T/inst.img"
+vg "$E2QCOW" install --no-undo "$T/z.qcow2" "$T/inst.img" >/dev/null ||
+	fail "install"
+cmp "$T/src.img" "$T/inst.img" || fail "install changed a filesystem it matches"
 # A damaged source: zeroed primary superblock and a broken inode table.
 dd if=/dev/zero of="$T/src.img" bs=1024 seek=1 count=1 conv=notrunc 2>/dev/null
 rc=0
