@@ -8,7 +8,8 @@
 . "$(dirname "$0")/fixtures.sh"
 need mke2fs e2image e2fsck e2undo debugfs dumpe2fs
 # libext2fs' undo manager leaks its bitmap (see the file); nothing else.
-export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan-undo.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+supp=$(cd "$(dirname "$0")" && pwd)/lsan-undo.supp
+export LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 cd "$T" || exit 1
 
 # block_of FS WHAT: the first block debugfs lists for WHAT.
