@@ -276,6 +276,7 @@ void fsread_close(struct fsread *r)
 {
 	if (!r)
 		return;
+	fsread_scrub_free(r);
 	if (r->fs)
 		ext2fs_close_free(&r->fs);
 	free(r->node_buf);
@@ -307,8 +308,11 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 	r->stats = stats;
 	r->cur_ino = 0;
 	err = io_channel_read_blk64(r->fs->io, blk, (int)count, buf);
-	if (!err)
-		return 0;
+	if (!err) {
+		if (r->scrub)
+			fsread_scrub_apply(r, blk, count, buf);
+		return r->fatal;
+	}
 	/* Find the bad blocks one by one; keep everything else. */
 	for (uint64_t i = 0; i < count; i++, p += bs) {
 		err = io_channel_read_blk64(r->fs->io, blk + i, 1, p);
@@ -323,7 +327,9 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 			    (unsigned long long)(blk + i),
 			    error_message(err));
 	}
-	return 0;
+	if (r->scrub)
+		fsread_scrub_apply(r, blk, count, buf);
+	return r->fatal;
 }
 
 /*
@@ -368,6 +374,13 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 {
 	struct extmap data, dirs;
 
+	if (flags & FSREAD_MAP_SCRUB) {
+		errcode_t err = fsread_scrub_start(r,
+						   flags & FSREAD_MAP_ALL_DATA);
+
+		if (err)
+			return err;
+	}
 	if (r->info.journal_dev) {
 		/*
 		 * An external journal has no groups or inodes: all of it is
@@ -378,7 +391,7 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 		if (extmap_add(map, 0, ext2fs_blocks_count(r->fs->super)))
 			return ENOMEM;
 		stats->meta_blocks = extmap_total(map);
-		return 0;
+		return fsread_scrub_plan(r, map);
 	}
 	extmap_init(&data);
 	extmap_init(&dirs);
@@ -397,6 +410,8 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	r->dirs = NULL;
 	extmap_normalize(map);
 	stats->meta_blocks = extmap_total(map);
+	if (!r->fatal)
+		r->fatal = fsread_scrub_plan(r, map);
 	for (size_t i = 0; i < data.n && !r->fatal; i++) {
 		errcode_t err = extmap_add(map, data.runs[i].start,
 					   data.runs[i].count);

@@ -68,6 +68,34 @@ struct fsread_stats {
 };
 
 #define FSREAD_MAP_ALL_DATA 0x1 /* also every data block of every file */
+/*
+ * Scrub: from then on fsread_read() returns blocks with every name,
+ * symlink target and user./trusted. xattr replaced (same lengths,
+ * unique per directory, htree ranges and checksums kept valid), inline
+ * file data zeroed (kept with FSREAD_MAP_ALL_DATA), and the journal's
+ * copies treated alike.  Blocks must then be read once each, in any
+ * order, by one thread.
+ */
+#define FSREAD_MAP_SCRUB 0x2
+
+/* What scrubbing did, so far. */
+struct fsread_scrub_report {
+	uint64_t names;		   /* directory entry names replaced */
+	uint64_t htree_names;	   /* of which in hash-indexed directories */
+	uint64_t htree_misses;	   /* no name of that length hashed into its
+				      leaf's range: e2fsck will notice */
+	uint64_t dup_names;	   /* every name of that length was taken */
+	uint64_t inline_dirs;
+	uint64_t symlinks;	   /* targets replaced: fast, inline, slow */
+	uint64_t xattrs;	   /* user./trusted. names (values zeroed) */
+	uint64_t inline_files;	   /* inline file contents zeroed */
+	uint64_t journal_scrubbed; /* journal copies scrubbed like their block */
+	uint64_t journal_zeroed;   /* journal blocks zeroed */
+	uint64_t csums;		   /* checksums and hashes computed again */
+	uint64_t unparsable;	   /* directory blocks zeroed past damage */
+};
+void fsread_scrub_get_report(const struct fsread *fs,
+			     struct fsread_scrub_report *out);
 
 /*
  * fsread_open() - open @path read-only.  A read-write mount is refused

@@ -15,6 +15,7 @@
 
 #include "fsread_err.h"
 #include "fsread_int.h"
+#include "fsread_scrub_int.h"
 
 #ifndef EXT4_EA_INODE_FL
 #define EXT4_EA_INODE_FL 0x00200000
@@ -147,8 +148,10 @@ static void map_really_dir_probe(struct fsread *r,
 	}
 	if (device && inode->i_links_count == 1 && !not_device)
 		return;
-	if (fsread_range_ok(r, blk, 1))
+	if (fsread_range_ok(r, blk, 1)) {
 		fsread_add(r, 0, blk, 1, false, "directory probe");
+		fsread_scrub_note(r, SCRUB_PROBE, blk, 1, r->cur_ino, 0);
+	}
 }
 
 static void walk_inode(struct fsread *r, uint32_t ino,
@@ -164,8 +167,11 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	r->cur_ino_warnings = 0;
 	r->stats->inodes_walked++;
 	acl = ext2fs_file_acl_block(fs, inode);
-	if (acl)
+	if (acl) {
 		fsread_add(r, ino, acl, 1, false, "extended attribute block");
+		if (fsread_range_ok(r, acl, 1))
+			fsread_scrub_note(r, SCRUB_EA_BLOCK, acl, 1, ino, 0);
+	}
 	/* The bad-blocks inode has no mode, but a block map all the same. */
 	if (ino == EXT2_BAD_INO)
 		extents = false;
@@ -175,8 +181,11 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	}
 	i_block_bytes(inode, extents, ib);
 	r->cur_is_dir = LINUX_S_ISDIR(inode->i_mode);
+	r->cur_is_symlink = LINUX_S_ISLNK(inode->i_mode) &&
+			    !(inode->i_flags & EXT4_ENCRYPT_FL);
+	r->cur_size = EXT2_I_SIZE(inode);
 	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
-	r->cur_is_dir = false;
+	r->cur_is_dir = r->cur_is_symlink = false;
 }
 
 /* The superblock's copy of the journal inode's block map. */

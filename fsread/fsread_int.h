@@ -28,6 +28,9 @@ struct fsread {
 	unsigned cur_ino_warnings;
 	errcode_t fatal;	/* ENOMEM or cancellation: stop the walk */
 	bool cur_is_dir;	/* the inode being walked is a directory */
+	bool cur_is_symlink;	/* ... a symlink whose target can be read */
+	uint64_t cur_size;	/* ... and its i_size */
+	struct fsread_scrub *scrub; /* -s: roles noted, then blocks scrubbed */
 	struct extmap *dirs;	/* directory blocks found by the walk */
 	struct extmap unreadable; /* blocks fsread_read() could not read */
 };
@@ -65,5 +68,16 @@ void fsread_map_inodes(struct fsread *r, bool all_data);
 void fsread_walk_blocks(struct fsread *r, uint32_t ino,
 			const uint8_t *i_block, bool extents,
 			bool leaf_is_meta, bool want_data);
+
+/* Scrubbing (fsread_scrub.c).  @role is an enum scrub_role. */
+errcode_t fsread_scrub_start(struct fsread *r, bool keep_data);
+void fsread_scrub_note(struct fsread *r, int role, uint64_t blk,
+		       uint64_t count, uint32_t ino, uint64_t size);
+/* After the walk: index the roles and plan the journal (@meta: the
+ * metadata blocks, to tell journal copies of metadata from data). */
+errcode_t fsread_scrub_plan(struct fsread *r, const struct extmap *meta);
+void fsread_scrub_apply(struct fsread *r, uint64_t blk, uint64_t count,
+			uint8_t *buf);
+void fsread_scrub_free(struct fsread *r);
 
 #endif

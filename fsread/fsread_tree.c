@@ -10,6 +10,7 @@
 
 #include "fsread_err.h"
 #include "fsread_int.h"
+#include "fsread_scrub_int.h"
 
 struct walk {
 	struct fsread *r;
@@ -42,6 +43,15 @@ static void add_leaf(struct walk *w, uint64_t blk, uint64_t count)
 		    fsread_range_ok(w->r, blk, count) &&
 		    extmap_add(w->r->dirs, blk, count))
 			w->r->fatal = ENOMEM;
+		if (w->r->scrub && fsread_range_ok(w->r, blk, count)) {
+			if (w->r->cur_is_dir)
+				fsread_scrub_note(w->r, SCRUB_DIR, blk, count,
+						  w->ino, 0);
+			else if (w->r->cur_is_symlink)
+				fsread_scrub_note(w->r, SCRUB_SYMLINK, blk,
+						  count, w->ino,
+						  w->r->cur_size);
+		}
 	}
 	else if (w->want_data)
 		fsread_add(w->r, w->ino, blk, count, true, "data");

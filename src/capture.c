@@ -184,7 +184,9 @@ static errcode_t map_source(struct capture *c)
 
 	progress_start(&c->prog, c->o->progress, "mapping",
 		       c->info.inodes_count, false);
-	err = fsread_map(c->fs, c->o->all_data ? FSREAD_MAP_ALL_DATA : 0,
+	err = fsread_map(c->fs,
+			 (c->o->all_data ? FSREAD_MAP_ALL_DATA : 0) |
+				 (c->o->scrub ? FSREAD_MAP_SCRUB : 0),
 			 &c->map, &c->stats);
 	if (!err)
 		c->prog.done = c->prog.total;
@@ -258,7 +260,7 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	ext->data = text;
 	ext->len = (uint32_t)capture_info_format(
 		text, room < text_cap ? room : text_cap, c->o->source,
-		&c->info, c->o->all_data);
+		&c->info, c->o->all_data, c->o->scrub);
 	wo->exts = ext;
 	wo->n_exts = ext->len ? 1 : 0;
 }
@@ -450,6 +452,39 @@ static void report_summary(struct capture *c)
 			c->info.block_size, c->o->source);
 }
 
+/* -s: what was scrubbed, on stderr (a bug report's reader wants it too). */
+static void report_scrub(const struct capture *c)
+{
+	struct fsread_scrub_report r;
+
+	if (!c->o->scrub || c->o->quiet)
+		return;
+	fsread_scrub_get_report(c->fs, &r);
+	fprintf(stderr,
+		"e2qcow: scrubbed: %llu names (%llu in hash-indexed "
+		"directories), %llu inline directories, %llu symlink targets, "
+		"%llu user/trusted xattrs, %llu inline files zeroed, %llu "
+		"journal blocks scrubbed and %llu zeroed; %llu checksums "
+		"computed again\n",
+		(unsigned long long)r.names, (unsigned long long)r.htree_names,
+		(unsigned long long)r.inline_dirs,
+		(unsigned long long)r.symlinks, (unsigned long long)r.xattrs,
+		(unsigned long long)r.inline_files,
+		(unsigned long long)r.journal_scrubbed,
+		(unsigned long long)r.journal_zeroed,
+		(unsigned long long)r.csums);
+	if (r.htree_misses || r.dup_names || r.unparsable)
+		fprintf(stderr,
+			"e2qcow: scrub note: %llu names could not keep their "
+			"htree leaf's hash range, %llu share a name (every "
+			"name of their length was taken), %llu damaged "
+			"directory blocks zeroed past the damage; e2fsck on "
+			"the image will say so\n",
+			(unsigned long long)r.htree_misses,
+			(unsigned long long)r.dup_names,
+			(unsigned long long)r.unparsable);
+}
+
 /* -n: what a capture would write, block runs of the filesystem. */
 static void list_blocks(const struct capture *c)
 {
@@ -538,6 +573,7 @@ static int run(struct capture *c)
 		return EXIT_FAILED;
 	}
 	report_summary(c);
+	report_scrub(c);
 	if (c->stats.warnings || extmap_total(fsread_unreadable(c->fs)) ||
 	    c->info.primary_err)
 		return EXIT_DAMAGED;

@@ -30,14 +30,18 @@ time_t capture_info_now(void)
 }
 
 size_t capture_info_format(char *buf, size_t cap, const char *source,
-			   const struct fsread_info *info, bool all_data)
+			   const struct fsread_info *info, bool all_data,
+			   bool scrubbed)
 {
 	char uuid[37], when[32];
 	time_t now = capture_info_now();
 	struct tm tm;
-	size_t src_len = strlen(source);
+	size_t src_len;
 	int head;
 
+	if (scrubbed)
+		source = "(scrubbed)";
+	src_len = strlen(source);
 	format_uuid(info->uuid, uuid);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -53,7 +57,8 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 			"source: ",
 			uuid, info->block_size,
 			(unsigned long long)info->blocks_count,
-			all_data ? "all-data" : "metadata",
+			all_data ? (scrubbed ? "all-data, scrubbed" : "all-data")
+				 : (scrubbed ? "metadata, scrubbed" : "metadata"),
 			(unsigned long long)info->superblock, when);
 	if (head < 0 || (size_t)head + 2 > cap)
 		return 0;

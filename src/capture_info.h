@@ -15,10 +15,12 @@
 /*
  * capture_info_format() - write the text into @buf (at most @cap bytes,
  * no terminating NUL counted in the result).  The source path is
- * shortened from the left if the whole does not fit.
+ * shortened from the left if the whole does not fit; a scrubbed capture
+ * does not record it (a path can name private things too).
  */
 size_t capture_info_format(char *buf, size_t cap, const char *source,
-			   const struct fsread_info *info, bool all_data);
+			   const struct fsread_info *info, bool all_data,
+			   bool scrubbed);
 
 /* The time a capture records: SOURCE_DATE_EPOCH if set, else now. */
 time_t capture_info_now(void);

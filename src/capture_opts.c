@@ -24,7 +24,7 @@ enum {
 
 void capture_usage(FILE *f)
 {
-	fputs("usage: e2qcow capture [-afnpqrz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
+	fputs("usage: e2qcow capture [-afnpqrsz] [-b SUPERBLOCK] [-B BLOCKSIZE]\n"
 	      "                      [-o OFFSET] [-O OFFSET]\n"
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
@@ -36,6 +36,10 @@ void capture_usage(FILE *f)
 	      "may be - for standard output.\n"
 	      "\n"
 	      "  -a                 also capture all file data (a backup)\n"
+	      "  -s, --scrub        replace every file name, symlink target and\n"
+	      "                     user./trusted. xattr, zero inline file data: an\n"
+	      "                     image for a public bug report (with -a, file\n"
+	      "                     contents stay; names still go)\n"
 	      "  -r, --raw          write a sparse raw image instead of qcow2\n"
 	      "  -b SUPERBLOCK      open the filesystem from this backup superblock\n"
 	      "  -B BLOCKSIZE       block size of that superblock (default: probe)\n"
@@ -179,6 +183,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case 'q':
 		o->quiet = true;
 		break;
+	case 's':
+		o->scrub = true;
+		break;
 	case 'b':
 		if (!parse_size(optarg, &v) || !v)
 			return usage_error("bad superblock number", optarg);
@@ -276,7 +283,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "afnpqrzb:B:C:o:O:t:h", longopts,
+	while ((c = getopt_long(argc, argv, "afnpqrszb:B:C:o:O:t:h", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			capture_usage(stdout);
@@ -308,6 +315,10 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 				   NULL);
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
+	if (o->scrub && o->e2i)
+		return usage_error("-s does not go with --format=e2i (libext2fs "
+				   "writes that format from the source as it is)",
+				   NULL);
 	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&
 	    o->qcow_version == 2)
 		return usage_error("zstd compression needs --qcow-version 3; "

@@ -32,6 +32,7 @@ struct capture_opts {
 	bool compare;	       /* --compare: raw output, write only changes */
 	bool dry_run;	       /* -n: list the blocks, write nothing */
 	bool e2i;	       /* --format=e2i: e2image's own format */
+	bool scrub;	       /* -s, --scrub: names, targets, xattrs replaced */
 };
 
 /* Worker threads allowed with -t. */

@@ -24,9 +24,9 @@
 
 void e2image_cli_usage(FILE *f)
 {
-	fputs("usage: e2qcow -Q [-afp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
+	fputs("usage: e2qcow -Q [-afps] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 DEVICE IMAGE\n"
-	      "       e2qcow -r[a] [-cfnp] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
+	      "       e2qcow -r[a] [-cfnps] [-b SUPERBLOCK] [-B BLOCKSIZE] [-o OFFSET]\n"
 	      "                 [-O OFFSET] DEVICE IMAGE|-\n"
 	      "       e2qcow -r [-fp] [-O OFFSET] IMAGE.qcow2 OUT|-\n"
 	      "\n"
@@ -35,19 +35,18 @@ void e2image_cli_usage(FILE *f)
 	      "features, -p progress, -b/-B backup superblock and its block size,\n"
 	      "-o/-O byte offsets of the filesystem in DEVICE and in the output,\n"
 	      "-c write only blocks that differ from the output's, -n list the\n"
-	      "blocks instead of writing them.\n"
+	      "blocks instead of writing them, -s scrub names (see capture -s).\n"
 	      "Neither -Q nor -r: e2image's own format (dumpe2fs -i, debugfs -i).\n"
 	      "       e2qcow -ra [-f] [-o OFFSET] -O OFFSET FILE  (move within FILE)\n"
 	      "       e2qcow -I [-fp] [-O OFFSET] DEVICE IMAGE   (install IMAGE's\n"
 	      "                 metadata onto DEVICE; the blocks replaced go to an\n"
 	      "                 e2undo file first: see 'e2qcow install --help')\n"
-	      "Not yet: -s (scrambling).\n"
 	      "'e2qcow capture --help' has the rest.\n",
 	      f);
 }
 
 struct e2image_args {
-	bool qcow, raw, all, force, progress, compare, dry_run, install;
+	bool qcow, raw, all, force, progress, compare, dry_run, install, scrub;
 	uint64_t superblock, src_off, dst_off;
 	unsigned block_size;
 	bool have_dst_off;
@@ -58,15 +57,6 @@ static int usage_error(const char *msg, const char *arg)
 	fprintf(stderr, "e2qcow: %s%s%s\n", msg, arg ? ": " : "",
 		arg ? arg : "");
 	fprintf(stderr, "Try 'e2qcow -Q --help' for e2image's options.\n");
-	return EXIT_USAGE;
-}
-
-static int not_yet(int c)
-{
-	fprintf(stderr,
-		"e2qcow: e2image's -%c is not supported yet; nothing was "
-		"written\n",
-		c);
 	return EXIT_USAGE;
 }
 
@@ -105,8 +95,7 @@ static int parse_one(int c, struct e2image_args *a)
 		}
 		break;
 	case 'I': a->install = true; break;
-	case 's':
-		return not_yet(c);
+	case 's': a->scrub = true; break;
 	default:
 		return usage_error("invalid option", NULL);
 	}
@@ -153,7 +142,7 @@ static int install_e2image(const struct e2image_args *a, int n, char **args)
 	struct install_opts io;
 
 	if (a->qcow || a->raw || a->all || a->superblock || a->compare ||
-	    a->dry_run || a->src_off)
+	    a->dry_run || a->src_off || a->scrub)
 		return usage_error("-I takes only -f, -p and -O", NULL);
 	if (n != 2)
 		return usage_error("-I needs a DEVICE and an IMAGE", NULL);
@@ -222,12 +211,14 @@ int e2image_cli_main(int argc, char **argv)
 	o.target_offset = a.dst_off;
 	o.compare = a.compare;
 	o.dry_run = a.dry_run;
+	o.scrub = a.scrub;
 	o.qcow_version = 3;
 	/* Neither -Q nor -r: e2image's own format. */
 	o.e2i = !a.qcow && !a.raw;
-	if (o.e2i && (a.all || a.have_dst_off || a.compare || a.dry_run))
+	if (o.e2i && (a.all || a.have_dst_off || a.compare || a.dry_run ||
+		      a.scrub))
 		return usage_error("e2image's own format takes none of -a, -O, "
-				   "-c, -n",
+				   "-c, -n, -s",
 				   NULL);
 	o.overwrite = true; /* as e2image */
 	return capture_run(&o);

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fsread_scrub_dir.c --- names in directory blocks.
+ *
+ * Every name becomes a generated one of the same length, unique in its
+ * directory; ".", ".." and the root's "lost+found" stay.  Bytes a
+ * directory block holds outside its entries' names (space left by
+ * deleted entries, which still holds their names) are zeroed.  In a
+ * hash-indexed directory each new name is drawn until its hash falls in
+ * the range the index gives the leaf block it is in, so the index stays
+ * valid as it is; where no such name exists (very short names in a big
+ * directory) the name is still replaced and counted.  Index blocks hold
+ * no names and are left alone.  Encrypted directories' names are
+ * ciphertext already and stay.  A block checksum that verified before is
+ * computed again after.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsread_scrub_int.h"
+
+#define DIRENT_HDR 8U
+#define TAIL_LEN 12U
+/* Names drawn for one entry before giving up on its htree range. */
+#define HTREE_TRIES (1U << 21)
+
+static bool is_dot(const uint8_t *name, size_t len)
+{
+	return (len == 1 && name[0] == '.') ||
+	       (len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/* ----- the directory's state and its hash index ----- */
+
+static void free_state(struct dir_state *d)
+{
+	if (!d)
+		return;
+	scrub_names_free(d->names);
+	free(d->node_pblk);
+	free(d->leaves);
+	free(d);
+}
+
+static bool map_lblk(struct fsread_scrub *s, uint32_t ino,
+		     struct ext2_inode *inode, uint64_t lblk, uint64_t *pblk)
+{
+	blk64_t p = 0;
+
+	if (ext2fs_bmap2(s->r->fs, ino, inode, NULL, 0, lblk, NULL, &p) ||
+	    !p || !fsread_range_ok(s->r, p, 1))
+		return false;
+	*pblk = p;
+	return true;
+}
+
+struct dx_walk {
+	struct fsread_scrub *s;
+	struct dir_state *d;
+	uint32_t ino;
+	struct ext2_inode *inode;
+	unsigned budget; /* index blocks left to read: bounds a cycle */
+};
+
+static bool push(void **arr, size_t *n, size_t size)
+{
+	void *p = realloc(*arr, (*n + 1) * size);
+
+	if (!p)
+		return false;
+	*arr = p;
+	(*n)++;
+	return true;
+}
+
+/*
+ * Entries of one index node: (hash, block) pairs after count/limit.  A
+ * child's range is its entry's hash up to the next one's; the first and
+ * last children inherit the node's own bounds (@lo, @hi), since e2fsck
+ * checks an index node by the names of its first and last leaves.
+ */
+static void dx_entries(struct dx_walk *w, const uint8_t *p, size_t room,
+		       unsigned levels_below, uint8_t *buf, uint32_t lo,
+		       uint32_t hi);
+
+static void dx_child(struct dx_walk *w, uint64_t lblk, uint32_t min,
+		     uint32_t max, unsigned levels_below, uint8_t *buf)
+{
+	struct dir_state *d = w->d;
+	unsigned bs = w->s->r->fs->blocksize;
+	uint64_t pblk;
+
+	if (!map_lblk(w->s, w->ino, w->inode, lblk, &pblk))
+		return;
+	if (!levels_below) {
+		if (push((void **)&d->leaves, &d->n_leaves, sizeof(*d->leaves)))
+			d->leaves[d->n_leaves - 1] =
+				(struct leaf_range){ pblk, min, max };
+		return;
+	}
+	if (!w->budget-- || io_channel_read_blk64(w->s->r->fs->io, pblk, 1,
+						  buf))
+		return;
+	if (push((void **)&d->node_pblk, &d->n_nodes, sizeof(*d->node_pblk)))
+		d->node_pblk[d->n_nodes - 1] = pblk;
+	/* An interior node: a dirent covering the block, then entries. */
+	dx_entries(w, buf + DIRENT_HDR, bs - DIRENT_HDR, levels_below - 1,
+		   buf + bs, min, max);
+}
+
+static void dx_entries(struct dx_walk *w, const uint8_t *p, size_t room,
+		       unsigned levels_below, uint8_t *buf, uint32_t lo,
+		       uint32_t hi)
+{
+	unsigned limit = fsread_le16(p), count = fsread_le16(p + 2);
+
+	if (count > limit || (size_t)count * 8 > room)
+		return;
+	for (unsigned i = 0; i < count; i++) {
+		const uint8_t *e = p + 8 * i;
+		uint32_t min = i ? fsread_le32(e) & ~1U : lo;
+		uint32_t max = i + 1 < count ? fsread_le32(e + 8) & ~1U : hi;
+		/* The first entry's block sits where count/limit end. */
+		uint64_t lblk = fsread_le32(e + 4) & 0x0fffffffU;
+
+		dx_child(w, lblk, min, max, levels_below, buf);
+	}
+}
+
+static int cmp_leaf(const void *a, const void *b)
+{
+	const struct leaf_range *x = a, *y = b;
+
+	return x->pblk < y->pblk ? -1 : x->pblk > y->pblk;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* Read the directory's inode and, for an htree, its index. */
+static void load_state(struct fsread_scrub *s, struct dir_state *d)
+{
+	ext2_filsys fs = s->r->fs;
+	unsigned bs = fs->blocksize;
+	struct ext2_inode inode;
+	uint8_t *buf;
+	uint64_t root;
+
+	d->loaded = true;
+	if (!d->ino || ext2fs_read_inode(fs, d->ino, &inode))
+		return;
+	d->encrypted = inode.i_flags & EXT4_ENCRYPT_FL;
+	d->indexed = inode.i_flags & EXT2_INDEX_FL;
+	d->casefold = inode.i_flags & EXT4_CASEFOLD_FL;
+	d->hash_flags = inode.i_flags & EXT4_CASEFOLD_FL;
+	if (!(inode.i_flags & EXT2_INDEX_FL) ||
+	    !ext2fs_has_feature_dir_index(fs->super) ||
+	    (inode.i_flags & EXT4_INLINE_DATA_FL))
+		return;
+	/* Blocks for the root and one per level below it. */
+	buf = malloc((size_t)bs * 8);
+	if (!buf || !map_lblk(s, d->ino, &inode, 0, &root) ||
+	    io_channel_read_blk64(fs->io, root, 1, buf)) {
+		free(buf);
+		return;
+	}
+	/* dx_root: "." (12 bytes), ".." header (12), then the root info. */
+	{
+		const uint8_t *info = buf + 24;
+		unsigned levels = info[6], info_len = info[5];
+		struct dx_walk w = { s, d, d->ino, &inode, 4096 };
+
+		d->hash_alg = info[4];
+		if (d->hash_alg <= EXT2_HASH_TEA &&
+		    (fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
+			d->hash_alg += 3;
+		if (info_len != 8 || levels > 3 ||
+		    24 + 8 + 8 > (size_t)bs) {
+			free(buf);
+			return;
+		}
+		d->htree = true;
+		if (push((void **)&d->node_pblk, &d->n_nodes,
+			 sizeof(*d->node_pblk)))
+			d->node_pblk[d->n_nodes - 1] = root;
+		dx_entries(&w, buf + 32, bs - 32, levels, buf + bs, 0,
+			   0xfffffffeU);
+	}
+	free(buf);
+	qsort(d->leaves, d->n_leaves, sizeof(*d->leaves), cmp_leaf);
+	qsort(d->node_pblk, d->n_nodes, sizeof(*d->node_pblk), cmp_u64);
+}
+
+static size_t slot_of(struct fsread_scrub *s, uint32_t ino)
+{
+	size_t i = (ino * 2654435761U) & (s->dirs_cap - 1);
+
+	while (s->dirs[i] && s->dirs[i]->ino != ino)
+		i = (i + 1) & (s->dirs_cap - 1);
+	return i;
+}
+
+static bool grow_dirs(struct fsread_scrub *s)
+{
+	size_t old_cap = s->dirs_cap;
+	struct dir_state **old = s->dirs;
+
+	s->dirs_cap = old_cap ? old_cap * 2 : 64;
+	s->dirs = calloc(s->dirs_cap, sizeof(*s->dirs));
+	if (!s->dirs) {
+		s->dirs = old;
+		s->dirs_cap = old_cap;
+		return false;
+	}
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			s->dirs[slot_of(s, old[i]->ino)] = old[i];
+	free(old);
+	return true;
+}
+
+/* The state of directory @ino, made on first use (NULL: no memory). */
+struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino)
+{
+	struct dir_state *d;
+	size_t i;
+
+	if ((s->dirs_n + 1) * 2 > s->dirs_cap && !grow_dirs(s))
+		return NULL;
+	i = slot_of(s, ino);
+	if (s->dirs[i])
+		return s->dirs[i];
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->names = scrub_names_new())) {
+		free(d);
+		return NULL;
+	}
+	d->ino = ino;
+	if (ino == EXT2_ROOT_INO)
+		scrub_names_reserve(d->names, (const uint8_t *)"lost+found",
+				    10);
+	s->dirs[i] = d;
+	s->dirs_n++;
+	return d;
+}
+
+void scrub_dirs_free(struct fsread_scrub *s)
+{
+	for (size_t i = 0; i < s->dirs_cap; i++)
+		free_state(s->dirs[i]);
+	free(s->dirs);
+	s->dirs = NULL;
+	s->dirs_cap = s->dirs_n = 0;
+}
+
+/*
+ * A directory whose every block has been through: its names are no
+ * longer needed (the journal's copies were scrubbed first, in the plan).
+ * Its slot stays, emptied of names, so the table needs no deletion.
+ */
+void scrub_dir_done(struct fsread_scrub *s, struct dir_state *d)
+{
+	(void)s;
+	if (d->blocks_left && --d->blocks_left == 0) {
+		scrub_names_free(d->names);
+		d->names = scrub_names_new();
+		free(d->leaves);
+		d->leaves = NULL;
+		d->n_leaves = 0;
+	}
+}
+
+static const struct leaf_range *leaf_of(const struct dir_state *d,
+					uint64_t pblk)
+{
+	struct leaf_range key = { pblk, 0, 0 };
+
+	return d->n_leaves ? bsearch(&key, d->leaves, d->n_leaves,
+				     sizeof(key), cmp_leaf)
+			   : NULL;
+}
+
+static bool is_index_block(const struct dir_state *d, uint64_t pblk)
+{
+	return d->n_nodes && bsearch(&pblk, d->node_pblk, d->n_nodes,
+				     sizeof(pblk), cmp_u64);
+}
+
+static uint32_t name_hash(struct fsread_scrub *s, const struct dir_state *d,
+			  const uint8_t *name, size_t len)
+{
+	ext2_filsys fs = s->r->fs;
+	ext2_dirhash_t h = 0;
+
+	if (ext2fs_dirhash2(d->hash_alg, (const char *)name, (int)len,
+			    fs->encoding, (int)d->hash_flags,
+			    fs->super->s_hash_seed, &h, NULL))
+		return 0;
+	return h;
+}
+
+/* Draw names until one is free (and, for an htree leaf, in range). */
+static bool draw(struct fsread_scrub *s, struct dir_state *d,
+		 const struct leaf_range *leaf, uint8_t *out, size_t len)
+{
+	uint8_t cand[256];
+	bool have_free = false;
+	uint64_t tries = leaf ? HTREE_TRIES : 4096;
+
+	for (unsigned wide = 0; wide < 2; wide++) {
+		for (uint64_t t = 0; t < tries; t++) {
+			scrub_gen_chars(d->ino, &d->counter, cand, len,
+					wide && !d->casefold);
+			if (is_dot(cand, len) ||
+			    scrub_names_used(d->names, cand, len))
+				continue;
+			if (!have_free) {
+				memcpy(out, cand, len);
+				have_free = true;
+			}
+			if (!leaf)
+				return true;
+			{
+				uint32_t h = name_hash(s, d, cand, len);
+
+				if (h >= leaf->min && h <= leaf->max) {
+					memcpy(out, cand, len);
+					return true;
+				}
+			}
+		}
+		if (have_free) {
+			s->rep.htree_misses++;
+			return true;
+		}
+	}
+	/* Every name of this length is taken: share one (counted). */
+	scrub_gen_chars(d->ino, &d->counter, out, len, !d->casefold);
+	s->rep.dup_names++;
+	return true;
+}
+
+bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
+		    uint64_t pblk, uint8_t *name, size_t len)
+{
+	const struct leaf_range *leaf;
+	const uint8_t *prev;
+	uint8_t repl[256];
+
+	if (!len || is_dot(name, len) ||
+	    (d->ino == EXT2_ROOT_INO && len == 10 &&
+	     !memcmp(name, "lost+found", 10)))
+		return false;
+	prev = scrub_names_lookup(d->names, name, len);
+	if (prev) {
+		memcpy(name, prev, len);
+		s->rep.names++;
+		return true;
+	}
+	leaf = d->htree ? leaf_of(d, pblk) : NULL;
+	draw(s, d, leaf, repl, len);
+	if (!scrub_names_add(d->names, name, repl, len))
+		s->r->fatal = ENOMEM;
+	memcpy(name, repl, len);
+	s->rep.names++;
+	if (leaf)
+		s->rep.htree_names++;
+	return true;
+}
+
+/* ----- directory blocks ----- */
+
+static bool has_tail(const uint8_t *buf, unsigned bs)
+{
+	const uint8_t *t = buf + bs - TAIL_LEN;
+
+	return fsread_le32(t) == 0 && fsread_le16(t + 4) == TAIL_LEN &&
+	       t[6] == 0 && t[7] == 0xde;
+}
+
+static unsigned rec_len_of(const uint8_t *p, unsigned bs)
+{
+	unsigned len = fsread_le16(p + 4);
+
+	/* 64 KiB blocks store 65536 as 0 or 65535 (and use the low bits). */
+	if (bs < 65536)
+		return len;
+	if (len == 65535 || len == 0)
+		return 65536;
+	return (len & 65532) | ((len & 3) << 16);
+}
+
+/*
+ * Entries from @p over @len bytes, rec_len by rec_len.  Returns false at
+ * the first entry that does not fit, after zeroing what follows its
+ * header: past damage, nothing says where names are.
+ */
+static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
+			  uint64_t pblk, uint8_t *p, size_t len, unsigned bs,
+			  bool zero_slack)
+{
+	bool filetype = ext2fs_has_feature_filetype(s->r->fs->super);
+	size_t off = 0;
+
+	while (off + DIRENT_HDR <= len) {
+		uint8_t *e = p + off;
+		unsigned rec = rec_len_of(e, bs);
+		unsigned name_len = filetype ? e[6] : fsread_le16(e + 6);
+
+		if (rec < DIRENT_HDR || rec % 4 || rec > len - off ||
+		    name_len > rec - DIRENT_HDR) {
+			memset(e + DIRENT_HDR, 0, len - off - DIRENT_HDR);
+			s->rep.unparsable++;
+			return false;
+		}
+		if (!d->encrypted) {
+			scrub_dir_name(s, d, pblk, e + DIRENT_HDR, name_len);
+			if (zero_slack)
+				memset(e + DIRENT_HDR + name_len, 0,
+				       rec - DIRENT_HDR - name_len);
+		}
+		off += rec;
+	}
+	return true;
+}
+
+void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
+		   size_t len)
+{
+	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, true);
+}
+
+void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
+		     uint8_t *buf, bool probe)
+{
+	ext2_filsys fs = s->r->fs;
+	unsigned bs = fs->blocksize;
+	bool csum_ok, tail;
+	struct dir_state *d = scrub_dir_state(s, ino);
+
+	if (!d) {
+		s->r->fatal = ENOMEM;
+		return;
+	}
+	if (!d->loaded)
+		load_state(s, d);
+	/* A probed block that does not start with "." is no directory. */
+	if (probe && !(buf[6] == 1 && buf[8] == '.')) {
+		memset(buf, 0, bs);
+		return;
+	}
+	/* Index blocks hold no names; an unparsed index is recognised by
+	 * its interior nodes' empty dirent covering the block. */
+	if ((d->htree && is_index_block(d, pblk)) ||
+	    (d->indexed && fsread_le32(buf) == 0 && rec_len_of(buf, bs) == bs))
+		return;
+	csum_ok = ino && ext2fs_has_feature_metadata_csum(fs->super) &&
+		  ext2fs_dir_block_csum_verify(fs, ino,
+					       (struct ext2_dir_entry *)buf);
+	tail = has_tail(buf, bs);
+	/* Where the index could not be read, its root looks like a block
+	 * whose ".." spans the rest: then keep every byte past the names. */
+	scrub_entries(s, d, pblk, buf, tail ? bs - TAIL_LEN : bs, bs,
+		      !d->indexed || d->htree);
+	if (csum_ok) {
+		ext2fs_dir_block_csum_set(fs, ino, (struct ext2_dir_entry *)buf);
+		s->rep.csums++;
+	}
+}
