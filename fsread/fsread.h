@@ -88,6 +88,7 @@ struct fsread_scrub_report {
 	uint64_t inline_dirs;
 	uint64_t symlinks;	   /* targets replaced: fast, inline, slow */
 	uint64_t xattrs;	   /* user./trusted. names (values zeroed) */
+	uint64_t xattr_values;	   /* blocks of xattr inodes' values zeroed */
 	uint64_t inline_files;	   /* inline file contents zeroed */
 	uint64_t journal_scrubbed; /* journal copies scrubbed like their block */
 	uint64_t journal_zeroed;   /* journal blocks zeroed */

@@ -184,8 +184,9 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	r->cur_is_symlink = LINUX_S_ISLNK(inode->i_mode) &&
 			    !(inode->i_flags & EXT4_ENCRYPT_FL);
 	r->cur_size = EXT2_I_SIZE(inode);
+	r->cur_is_ea_value = inode->i_flags & EXT4_EA_INODE_FL;
 	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
-	r->cur_is_dir = r->cur_is_symlink = false;
+	r->cur_is_dir = r->cur_is_symlink = r->cur_is_ea_value = false;
 }
 
 /* The superblock's copy of the journal inode's block map. */

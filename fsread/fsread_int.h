@@ -29,6 +29,7 @@ struct fsread {
 	errcode_t fatal;	/* ENOMEM or cancellation: stop the walk */
 	bool cur_is_dir;	/* the inode being walked is a directory */
 	bool cur_is_symlink;	/* ... a symlink whose target can be read */
+	bool cur_is_ea_value;	/* ... an inode holding an xattr's value */
 	uint64_t cur_size;	/* ... and its i_size */
 	struct fsread_scrub *scrub; /* -s: roles noted, then blocks scrubbed */
 	struct extmap *dirs;	/* directory blocks found by the walk */

@@ -192,8 +192,11 @@ static void load_state(struct fsread_scrub *s, struct dir_state *d)
 			   0xfffffffeU);
 	}
 	free(buf);
-	qsort(d->leaves, d->n_leaves, sizeof(*d->leaves), cmp_leaf);
-	qsort(d->node_pblk, d->n_nodes, sizeof(*d->node_pblk), cmp_u64);
+	if (d->n_leaves)
+		qsort(d->leaves, d->n_leaves, sizeof(*d->leaves), cmp_leaf);
+	if (d->n_nodes)
+		qsort(d->node_pblk, d->n_nodes, sizeof(*d->node_pblk),
+		      cmp_u64);
 }
 
 static size_t slot_of(struct fsread_scrub *s, uint32_t ino)
@@ -304,9 +307,21 @@ static uint32_t name_hash(struct fsread_scrub *s, const struct dir_state *d,
 	return h;
 }
 
-/* Draw names until one is free (and, for an htree leaf, in range). */
+/* Where @h lies against @leaf's range: below (-1), in (0), above (1). */
+static int side_of(const struct leaf_range *leaf, uint32_t h)
+{
+	return h < leaf->min ? -1 : h > leaf->max ? 1 : 0;
+}
+
+/*
+ * Draw names until one is free and, for an htree leaf, hashes to the
+ * same side of the leaf's range as the original did (inside, normally;
+ * outside where the directory was already damaged, so e2fsck still
+ * reports the leaf).
+ */
 static bool draw(struct fsread_scrub *s, struct dir_state *d,
-		 const struct leaf_range *leaf, uint8_t *out, size_t len)
+		 const struct leaf_range *leaf, int side, uint8_t *out,
+		 size_t len)
 {
 	uint8_t cand[256];
 	bool have_free = false;
@@ -328,7 +343,7 @@ static bool draw(struct fsread_scrub *s, struct dir_state *d,
 			{
 				uint32_t h = name_hash(s, d, cand, len);
 
-				if (h >= leaf->min && h <= leaf->max) {
+				if (side_of(leaf, h) == side) {
 					memcpy(out, cand, len);
 					return true;
 				}
@@ -363,7 +378,8 @@ bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		return true;
 	}
 	leaf = d->htree ? leaf_of(d, pblk) : NULL;
-	draw(s, d, leaf, repl, len);
+	draw(s, d, leaf, leaf ? side_of(leaf, name_hash(s, d, name, len)) : 0,
+	     repl, len);
 	if (!scrub_names_add(d->names, name, repl, len))
 		s->r->fatal = ENOMEM;
 	memcpy(name, repl, len);

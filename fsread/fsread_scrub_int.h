@@ -19,7 +19,8 @@
 #include "fsread_int.h"
 
 enum scrub_role {
-	SCRUB_DIR = 1,	   /* directory block of @ino */
+	SCRUB_EA_VALUE = 1, /* data of an xattr inode (ea_inode) */
+	SCRUB_DIR,	   /* directory block of @ino */
 	SCRUB_SYMLINK,	   /* slow symlink target of @ino (@size bytes) */
 	SCRUB_EA_BLOCK,	   /* extended attribute block */
 	SCRUB_PROBE,	   /* block e2fsck reads to see if @ino is a dir */

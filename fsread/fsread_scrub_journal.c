@@ -116,7 +116,8 @@ static errcode_t map_journal(struct log *g)
 			s->jblocks[s->jn++] = (struct journal_block){
 				.pblk = p, .action = J_ZERO };
 	}
-	qsort(s->jblocks, s->jn, sizeof(*s->jblocks), cmp_jblock);
+	if (s->jn)
+		qsort(s->jblocks, s->jn, sizeof(*s->jblocks), cmp_jblock);
 	return 0;
 }
 

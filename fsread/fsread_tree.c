@@ -51,6 +51,9 @@ static void add_leaf(struct walk *w, uint64_t blk, uint64_t count)
 				fsread_scrub_note(w->r, SCRUB_SYMLINK, blk,
 						  count, w->ino,
 						  w->r->cur_size);
+			else if (w->r->cur_is_ea_value)
+				fsread_scrub_note(w->r, SCRUB_EA_VALUE, blk,
+						  count, w->ino, 0);
 		}
 	}
 	else if (w->want_data)

@@ -463,12 +463,14 @@ static void report_scrub(const struct capture *c)
 	fprintf(stderr,
 		"e2qcow: scrubbed: %llu names (%llu in hash-indexed "
 		"directories), %llu inline directories, %llu symlink targets, "
-		"%llu user/trusted xattrs, %llu inline files zeroed, %llu "
+		"%llu user/trusted xattrs, %llu xattr inode blocks and %llu "
+		"inline files zeroed, %llu "
 		"journal blocks scrubbed and %llu zeroed; %llu checksums "
 		"computed again\n",
 		(unsigned long long)r.names, (unsigned long long)r.htree_names,
 		(unsigned long long)r.inline_dirs,
 		(unsigned long long)r.symlinks, (unsigned long long)r.xattrs,
+		(unsigned long long)r.xattr_values,
 		(unsigned long long)r.inline_files,
 		(unsigned long long)r.journal_scrubbed,
 		(unsigned long long)r.journal_zeroed,

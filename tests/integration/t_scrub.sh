@@ -70,6 +70,23 @@ for fx in $FIXTURES; do
 	fi
 	[ "$fx" != inline-data ] || ! grep -q -a PRIVcontent s.raw ||
 		fail "$fx: inline file content left"
+	# An xattr value kept in its own inode (ea_inode) is zeroed.
+	if [ "$fx" = ea-inode ]; then
+		ea=
+		for i in $(seq 12 80); do
+			if debugfs -R "stat <$i>" src.img 2>/dev/null |
+				grep 'Flags: 0x.*2[0-9a-f]\{5\}$' >/dev/null; then
+				ea=$i
+				break
+			fi
+		done
+		[ -n "$ea" ] || fail "no xattr inode found in the ea-inode fixture"
+		nonzero() { debugfs -R "cat <$ea>" "$1" 2>/dev/null | tr -d '\0' | wc -c; }
+		[ "$(nonzero plain.raw)" -gt 0 ] ||
+			fail "the plain capture lost the xattr inode's value"
+		[ "$(nonzero s.raw)" = 0 ] ||
+			fail "xattr inode $ea's value left in the scrubbed image"
+	fi
 	diff <(fsck_of s.raw) <(fsck_of src.img) ||
 		fail "$fx: e2fsck -fn differs on the scrubbed image"
 	# The tree keeps its shape: same inodes, modes, sizes per directory.
