@@ -77,17 +77,38 @@ static int cmp_run(const void *a, const void *b)
 	return (int)x->role - (int)y->role;
 }
 
-/* Inode tables, by the descriptors libext2fs opened. */
-static void note_itables(struct fsread *r)
+static void keep(struct fsread *r, uint64_t blk, uint64_t count)
+{
+	if (blk && fsread_range_ok(r, blk, count))
+		fsread_scrub_note(r, SCRUB_KEEP, blk, count, 0, 0);
+}
+
+/*
+ * Inode tables, by the descriptors libext2fs opened; and the group
+ * structures, which a damaged filesystem's files or directories may
+ * claim too: those blocks stay as they are.
+ */
+static void note_groups(struct fsread *r)
 {
 	ext2_filsys fs = r->fs;
 
+	keep(r, fs->super->s_first_data_block, 1);
 	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
 		blk64_t loc = ext2fs_inode_table_loc(fs, g);
+		blk64_t super = 0, old_desc = 0, new_desc = 0;
+		blk_t used = 0;
 
 		if (loc && fsread_range_ok(r, loc, fs->inode_blocks_per_group))
 			fsread_scrub_note(r, SCRUB_ITABLE, loc,
 					  fs->inode_blocks_per_group, g, loc);
+		ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc, &new_desc,
+					  &used);
+		keep(r, super, 1);
+		keep(r, old_desc,
+		     fs->desc_blocks + fs->super->s_reserved_gdt_blocks);
+		keep(r, new_desc, 1);
+		keep(r, ext2fs_block_bitmap_loc(fs, g), 1);
+		keep(r, ext2fs_inode_bitmap_loc(fs, g), 1);
 	}
 }
 
@@ -99,7 +120,7 @@ errcode_t fsread_scrub_plan(struct fsread *r, const struct extmap *meta)
 	if (!s)
 		return 0;
 	if (!r->info.journal_dev)
-		note_itables(r);
+		note_groups(r);
 	if (s->n)
 		qsort(s->runs, s->n, sizeof(*s->runs), cmp_run);
 	for (size_t i = 0; i < s->n && !r->fatal; i++) {
@@ -118,7 +139,8 @@ errcode_t fsread_scrub_plan(struct fsread *r, const struct extmap *meta)
 	return err ? err : r->fatal;
 }
 
-/* Runs holding @blk, best role first: inode tables, xattrs, dirs... */
+/* The run holding @blk with the strongest role (group structures, then
+ * inode tables, probes, xattr blocks, symlinks, directories...). */
 static const struct scrub_run *find_run(const struct fsread_scrub *s,
 					uint64_t blk)
 {
@@ -176,6 +198,8 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 		break;
 	case SCRUB_ITABLE:
 		scrub_itable_block(s, run->ino, run->size, blk, buf);
+		break;
+	case SCRUB_KEEP:
 		break;
 	case SCRUB_EA_VALUE:
 		/* e2fsck checks the entry's hash against the one the xattr

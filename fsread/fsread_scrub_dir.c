@@ -15,6 +15,7 @@
  * computed again after.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,18 +320,71 @@ static int side_of(const struct leaf_range *leaf, uint32_t h)
  * outside where the directory was already damaged, so e2fsck still
  * reports the leaf).
  */
-static bool draw(struct fsread_scrub *s, struct dir_state *d,
-		 const struct leaf_range *leaf, int side, uint8_t *out,
-		 size_t len)
+/* How many draws to spend on a range: ~32 times the expected number. */
+static uint64_t htree_budget(const struct leaf_range *leaf, int side)
 {
+	uint64_t width = side == 0  ? (uint64_t)leaf->max - leaf->min + 1
+			 : side < 0 ? leaf->min
+				    : 0xffffffffULL - leaf->max;
+	uint64_t tries;
+
+	if (!width)
+		return 0;
+	tries = 32 * ((1ULL << 32) / width) + 64;
+	return tries < HTREE_TRIES ? tries : HTREE_TRIES;
+}
+
+/* Well-formed UTF-8 (what a casefolded directory demands of names)? */
+static bool valid_utf8(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned n = p[i] < 0x80 ? 0 : (p[i] & 0xe0) == 0xc0 ? 1
+				: (p[i] & 0xf0) == 0xe0 ? 2
+				: (p[i] & 0xf8) == 0xf0 ? 3 : 9;
+
+		if (n == 9 || (n && (p[i] == 0xc0 || p[i] == 0xc1)) ||
+		    i + n >= len + (n ? 0 : 1))
+			return false;
+		for (unsigned k = 1; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/*
+ * What e2fsck judges a name by besides its bytes: '/' and NUL (illegal
+ * anywhere) stay where they were, and a casefolded directory's name that
+ * was not UTF-8 keeps a non-UTF-8 byte where it had bytes above 0x7f.
+ */
+static void keep_shape(const struct dir_state *d, const uint8_t *orig,
+		       uint8_t *cand, size_t len, bool bad_utf8)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (orig[i] == '/' || orig[i] == 0)
+			cand[i] = orig[i];
+		else if (bad_utf8 && d->casefold && orig[i] >= 0x80)
+			cand[i] = 0xff;
+	}
+}
+
+static bool draw(struct fsread_scrub *s, struct dir_state *d,
+		 const struct leaf_range *leaf, int side, const uint8_t *orig,
+		 uint8_t *out, size_t len)
+{
+	bool bad_utf8 = d->casefold && !valid_utf8(orig, len);
 	uint8_t cand[256];
 	bool have_free = false;
-	uint64_t tries = leaf ? HTREE_TRIES : 4096;
+	uint64_t hashed = 0, budget = leaf ? htree_budget(leaf, side) : 0;
 
-	for (unsigned wide = 0; wide < 2; wide++) {
-		for (uint64_t t = 0; t < tries; t++) {
+	/* Lower case and digits first; more characters only if those are
+	 * all taken at this length. */
+	for (unsigned wide = 0; wide < 2 && !have_free; wide++) {
+		for (uint64_t t = 0; t < 4096 + budget; t++) {
 			scrub_gen_chars(d->ino, &d->counter, cand, len,
 					wide && !d->casefold);
+			keep_shape(d, orig, cand, len, bad_utf8);
 			if (is_dot(cand, len) ||
 			    scrub_names_used(d->names, cand, len))
 				continue;
@@ -338,24 +392,22 @@ static bool draw(struct fsread_scrub *s, struct dir_state *d,
 				memcpy(out, cand, len);
 				have_free = true;
 			}
-			if (!leaf)
+			if (!leaf || hashed++ >= budget)
+				break;
+			if (side_of(leaf, name_hash(s, d, cand, len)) == side) {
+				memcpy(out, cand, len);
 				return true;
-			{
-				uint32_t h = name_hash(s, d, cand, len);
-
-				if (side_of(leaf, h) == side) {
-					memcpy(out, cand, len);
-					return true;
-				}
 			}
 		}
-		if (have_free) {
+	}
+	if (have_free) {
+		if (leaf)
 			s->rep.htree_misses++;
-			return true;
-		}
+		return true;
 	}
 	/* Every name of this length is taken: share one (counted). */
 	scrub_gen_chars(d->ino, &d->counter, out, len, !d->casefold);
+	keep_shape(d, orig, out, len, bad_utf8);
 	s->rep.dup_names++;
 	return true;
 }
@@ -379,7 +431,7 @@ bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 	}
 	leaf = d->htree ? leaf_of(d, pblk) : NULL;
 	draw(s, d, leaf, leaf ? side_of(leaf, name_hash(s, d, name, len)) : 0,
-	     repl, len);
+	     name, repl, len);
 	if (!scrub_names_add(d->names, name, repl, len))
 		s->r->fatal = ENOMEM;
 	memcpy(name, repl, len);
@@ -418,15 +470,17 @@ static unsigned rec_len_of(const uint8_t *p, unsigned bs)
  */
 static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			  uint64_t pblk, uint8_t *p, size_t len, unsigned bs,
-			  bool zero_slack)
+			  bool zero_slack, size_t tail_at)
 {
-	bool filetype = ext2fs_has_feature_filetype(s->r->fs->super);
 	size_t off = 0;
 
-	while (off + DIRENT_HDR <= len) {
+	/* A checksum tail counts only where the entries end on it. */
+	while (off + DIRENT_HDR <= len && off != tail_at) {
 		uint8_t *e = p + off;
 		unsigned rec = rec_len_of(e, bs);
-		unsigned name_len = filetype ? e[6] : fsread_le16(e + 6);
+		/* The low byte, as libext2fs reads it: the high one is the
+		 * file type (or, without that feature, damage). */
+		unsigned name_len = e[6];
 
 		if (rec < DIRENT_HDR || rec % 4 || rec > len - off ||
 		    name_len > rec - DIRENT_HDR) {
@@ -435,10 +489,16 @@ static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			return false;
 		}
 		if (!d->encrypted) {
+			/* e2fsck wants NUL after "." and "..": their padding
+			 * stays, as it was. */
+			size_t keep = is_dot(e + DIRENT_HDR, name_len)
+					      ? (name_len + 3) & ~3U
+					      : name_len;
+
 			scrub_dir_name(s, d, pblk, e + DIRENT_HDR, name_len);
-			if (zero_slack)
-				memset(e + DIRENT_HDR + name_len, 0,
-				       rec - DIRENT_HDR - name_len);
+			if (zero_slack && keep < rec - DIRENT_HDR)
+				memset(e + DIRENT_HDR + keep, 0,
+				       rec - DIRENT_HDR - keep);
 		}
 		off += rec;
 	}
@@ -448,7 +508,7 @@ static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
 		   size_t len)
 {
-	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, true);
+	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, true, SIZE_MAX);
 }
 
 void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
@@ -456,7 +516,7 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned bs = fs->blocksize;
-	bool csum_ok, tail;
+	bool csum_ok;
 	struct dir_state *d = scrub_dir_state(s, ino);
 
 	if (!d) {
@@ -478,11 +538,10 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 	csum_ok = ino && ext2fs_has_feature_metadata_csum(fs->super) &&
 		  ext2fs_dir_block_csum_verify(fs, ino,
 					       (struct ext2_dir_entry *)buf);
-	tail = has_tail(buf, bs);
 	/* Where the index could not be read, its root looks like a block
 	 * whose ".." spans the rest: then keep every byte past the names. */
-	scrub_entries(s, d, pblk, buf, tail ? bs - TAIL_LEN : bs, bs,
-		      !d->indexed || d->htree);
+	scrub_entries(s, d, pblk, buf, bs, bs, !d->indexed || d->htree,
+		      has_tail(buf, bs) ? bs - TAIL_LEN : SIZE_MAX);
 	if (csum_ok) {
 		ext2fs_dir_block_csum_set(fs, ino, (struct ext2_dir_entry *)buf);
 		s->rep.csums++;

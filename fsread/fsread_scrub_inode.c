@@ -39,14 +39,15 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* Every byte but '/' replaced: the path's shape stays, its names go. */
+/* Every byte but '/' and NUL replaced: the path's shape stays (e2fsck
+ * measures a target up to its first NUL), its names go. */
 static void scramble_path(uint32_t ino, uint8_t *p, size_t len)
 {
 	uint64_t counter = 0;
 	uint8_t c;
 
 	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '/')
+		if (p[i] == '/' || p[i] == 0)
 			continue;
 		scrub_gen_chars(ino ^ 0x5bd1e995U, &counter, &c, 1, false);
 		p[i] = c;
@@ -104,6 +105,20 @@ static uint32_t entry_hash(ext2_filsys fs, uint8_t *e, uint8_t *value,
 	return ext2fs_ext_attr_hash_entry(entry, value);
 }
 
+/* Does @old hold for the entry, either way kernels have hashed names
+ * (old ones with signed chars, which e2fsck accepts too)? */
+static bool hash_holds(ext2_filsys fs, uint8_t *e, uint8_t *value,
+		       uint32_t old)
+{
+	__u32 h = 0, signed_h = 0;
+
+	if (!old || ext2fs_ext_attr_hash_entry3(
+			    fs, (struct ext2_ext_attr_entry *)e, value, &h,
+			    &signed_h))
+		return false;
+	return h == old || signed_h == old;
+}
+
 /* The inline part kept in the "system.data" attribute. */
 static bool scrub_inline_value(struct xattr_list *l, uint8_t *v, size_t len)
 {
@@ -133,11 +148,36 @@ static bool scrub_inline_value(struct xattr_list *l, uint8_t *v, size_t len)
 
 /* Entries from @first to @end (at most), values at @vbase + offset up to
  * @vend; stops at the list's end or where an entry runs off. */
+/* The 4 zero bytes that end an entry list, or NULL. */
+static uint8_t *list_end(uint8_t *first, uint8_t *end)
+{
+	for (uint8_t *e = first; e + XATTR_ENTRY <= end;
+	     e += (XATTR_ENTRY + e[0] + 3) & ~3U)
+		if (!fsread_le32(e))
+			return e;
+	return NULL;
+}
+
+/* Zero a value, but never the entry table a damaged offset points into
+ * (e2fsck reports that collision; it must still find the entries). */
+static void zero_value(uint8_t *value, size_t len, const uint8_t *table_end)
+{
+	if (value < table_end) {
+		size_t skip = (size_t)(table_end - value);
+
+		if (skip >= len)
+			return;
+		value += skip;
+		len -= skip;
+	}
+	memset(value, 0, len);
+}
+
 static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 			     uint8_t *end, uint8_t *vbase, uint8_t *vend)
 {
 	ext2_filsys fs = l->s->r->fs;
-	uint8_t *e = first;
+	uint8_t *e = first, *table_end = list_end(first, end);
 
 	while (e + 4 <= end && fsread_le32(e)) {
 		unsigned name_len = e[0], idx = e[1];
@@ -154,12 +194,13 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 		    voff <= (size_t)(vend - vbase) &&
 		    ((size_t)vsize + 3) / 4 * 4 <= (size_t)(vend - vbase) - voff)
 			value = vbase + voff;
-		old_ok = old && (value || !vsize || fsread_le32(e + 4)) &&
-			 entry_hash(fs, e, value, &hash_ok) == old && hash_ok;
+		old_ok = (value || !vsize || fsread_le32(e + 4)) &&
+			 hash_holds(fs, e, value, old);
 		if (idx == XATTR_USER || idx == XATTR_TRUSTED) {
 			new_xattr_name(l, idx, e + XATTR_ENTRY, name_len);
 			if (value)
-				memset(value, 0, vsize);
+				zero_value(value, vsize,
+					   table_end ? table_end + 4 : end);
 			l->s->rep.xattrs++;
 			touched = true;
 		} else if (idx == XATTR_SYSTEM && name_len == 4 &&
@@ -187,6 +228,28 @@ static bool scrub_fast_symlink(struct fsread_scrub *s, uint32_t ino,
 	return size != 0;
 }
 
+/*
+ * e2fsck asks of an inline inode that is neither directory, file nor
+ * symlink whether its data looks like a directory (pass 1,
+ * check_is_really_dir: a parent inode number and an entry header that
+ * could be one).  Such data is scrubbed as a directory instead of zeroed,
+ * which keeps those first bytes, so e2fsck still asks and still answers
+ * the same.
+ */
+static bool looks_like_inline_dir(ext2_filsys fs, uint16_t mode,
+				  const uint8_t *ib)
+{
+	uint32_t parent = fsread_le32(ib), entry = fsread_le32(ib + 4);
+	uint32_t count = fs->super->s_inodes_count;
+	uint32_t first = EXT2_FIRST_INO(fs->super);
+
+	if (LINUX_S_ISREG(mode) || LINUX_S_ISLNK(mode) || !parent)
+		return false;
+	return parent < count && (parent >= first || parent == EXT2_ROOT_INO) &&
+	       entry < count && (entry >= first || !entry) &&
+	       fsread_le16(ib + 8) <= I_BLOCK_LEN - 4;
+}
+
 static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 			unsigned isz)
 {
@@ -205,7 +268,9 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	if (LINUX_S_ISLNK(mode) && !encrypted) {
 		l.inl = INLINE_SYMLINK;
 		l.changed |= scrub_fast_symlink(s, ino, p, size, flags);
-	} else if (LINUX_S_ISDIR(mode) && inl && !encrypted) {
+	} else if (inl && !encrypted &&
+		   (LINUX_S_ISDIR(mode) ||
+		    looks_like_inline_dir(fs, mode, p + I_BLOCK))) {
 		struct dir_state *d = scrub_dir_state(s, ino);
 
 		l.inl = INLINE_DIR;
@@ -217,7 +282,9 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		}
 	} else if (inl && !encrypted) {
 		l.inl = INLINE_FILE;
-		if (!s->keep_data) {
+		/* Inline flag and an extent root (damage): no file data in
+		 * i_block, and e2fsck reports which of the two it sees. */
+		if (!s->keep_data && fsread_le16(p + I_BLOCK) != FSREAD_EXT_MAGIC) {
 			memset(p + I_BLOCK, 0, I_BLOCK_LEN);
 			s->rep.inline_files++;
 			l.changed = true;
@@ -269,16 +336,6 @@ static uint32_t block_hash(const uint8_t *first, const uint8_t *last)
 		h = (h << 16) ^ (h >> 16) ^ eh;
 	}
 	return h;
-}
-
-/* The 4 zero bytes that end an entry list, or NULL. */
-static uint8_t *list_end(uint8_t *first, uint8_t *end)
-{
-	for (uint8_t *e = first; e + XATTR_ENTRY <= end;
-	     e += (XATTR_ENTRY + e[0] + 3) & ~3U)
-		if (!fsread_le32(e))
-			return e;
-	return NULL;
 }
 
 void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)

@@ -25,7 +25,8 @@ enum scrub_role {
 	SCRUB_EA_BLOCK,	   /* extended attribute block */
 	SCRUB_PROBE,	   /* block e2fsck reads to see if @ino is a dir */
 	SCRUB_ITABLE,	   /* inode table of group @ino, from @size */
-	SCRUB_JOURNAL,	   /* a block of the journal: see journal table */
+	SCRUB_KEEP,	   /* superblock, descriptors, bitmaps: never touched,
+			      whatever else claims the block */
 };
 
 struct scrub_run {

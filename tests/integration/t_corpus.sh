@@ -4,7 +4,9 @@
 # images in ../shared) with and without -a.  No capture may crash, hang,
 # trip a sanitizer or leave a file behind; every image written must pass
 # qemu-img check.  Also reports how many restored images make e2fsck -fn
-# say exactly what it says about the original.
+# say exactly what it says about the original, and how many scrubbed
+# captures (-s) make it say what it says of the unscrubbed one, up to
+# the names it quotes.
 . "$(dirname "$0")/lib.sh"
 need qemu-img e2fsck gzip
 
@@ -19,6 +21,7 @@ done
 [ ${#images[@]} -gt 0 ] || skip "no images in $dir"
 
 failures=0 captured=0 refused=0 same=0 differ=0 i=0
+scrub_same=0 scrub_differs=()
 differs=() hangs=() unsteady=() dumpe2fs_same=0 dumpe2fs_differs=()
 bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
@@ -33,6 +36,13 @@ fsck_words() {
 	echo "exit $rc"
 }
 
+# e2fsck's words with the names it quotes, and paths, made anonymous.
+unname() {
+	sed -e "s|$1|IMAGE|g" -e "s/'[^']*'/'N'/g" \
+		-e 's|/[^ ]* (\(inode\|[0-9]\)|P (\1|g' \
+		-e 's|([^()]*/[^()]*)|(P)|g' -e 's|Rename to [^?]*?|Rename to N?|'
+}
+
 for f in "${images[@]}"; do
 	i=$((i + 1))
 	[ $(((i - 1) % nshards)) = "$shard" ] || continue
@@ -44,11 +54,12 @@ for f in "${images[@]}"; do
 	*.gz) gzip -dc "$f" >"$src" ;;
 	*) cp "$f" "$src" ;;
 	esac
-	for mode in meta all; do
+	for mode in meta all scrub; do
 		out=$T/out/$name.$mode.qcow2
 		mkdir -p "$T/out"
 		flags=(-q)
 		[ $mode = all ] && flags+=(-a)
+		[ $mode = scrub ] && flags+=(-s)
 		rc=0
 		timeout 120 "$E2QCOW" capture "${flags[@]}" "$src" "$out" \
 			2>"$T/err" || rc=$?
@@ -92,6 +103,17 @@ for f in "${images[@]}"; do
 		else
 			same=$((same + 1))
 		fi
+		scrubbed=$T/out/$name.scrub.qcow2
+		if [ -f "$scrubbed" ] && [ -f "$T/words.out" ]; then
+			qemu-img convert -O raw "$scrubbed" "$T/scrubbed.img"
+			if fsck_words "$T/scrubbed.img" >"$T/words.scrub" &&
+				diff -q <(unname "$T/scrubbed.img" <"$T/words.scrub") \
+					<(unname "$T/restored.img" <"$T/words.out") >/dev/null; then
+				scrub_same=$((scrub_same + 1))
+			else
+				scrub_differs+=("$name")
+			fi
+		fi
 		if [ "$(timeout 30 dumpe2fs "$src" 2>&1 | sed "s|$src|IMAGE|g")" = \
 			"$(timeout 30 dumpe2fs "$T/restored.img" 2>&1 |
 				sed "s|$T/restored.img|IMAGE|g")" ]; then
@@ -100,7 +122,8 @@ for f in "${images[@]}"; do
 			dumpe2fs_differs+=("$name")
 		fi
 	fi
-	rm -f "$src" "$T/restored.img" "$T"/out/*
+	rm -f "$src" "$T/restored.img" "$T/scrubbed.img" "$T"/out/* \
+		"$T/words.out"
 done
 
 echo "corpus shard $shard/$nshards: $captured captured, $refused refused" \
@@ -109,6 +132,8 @@ echo "e2fsck -fn on the restored image says the same as on the original:" \
 	"$same, differs: $differ ${differs[*]}; e2fsck does not finish on" \
 	"the original: ${#hangs[@]} ${hangs[*]}; e2fsck's output on the" \
 	"original changes from run to run: ${#unsteady[@]} ${unsteady[*]}"
+echo "e2fsck -fn on the scrubbed image says the same, up to names:" \
+	"$scrub_same, differs: ${#scrub_differs[@]} ${scrub_differs[*]}"
 echo "dumpe2fs on the restored image says the same: $dumpe2fs_same," \
 	"differs: ${#dumpe2fs_differs[@]} ${dumpe2fs_differs[*]}"
 [ "$failures" = 0 ] || fail "$failures problems"
