@@ -6,14 +6,16 @@
 # fixtures of make-fixtures.sh (made once, ~30 GiB with the outputs) and
 # hyperfine, python3, qemu-img, e2image, a C compiler and libext2fs.
 # RUNS (default 10) and BIG_RUNS (default 5, the GiB-sized cases) set
-# the repetitions.
+# the repetitions.  ONLY=WORD runs only the tables whose title holds WORD
+# (no memory table) into bench/results-WORD.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:-/tmp/e2qcow-bench}
 runs=${RUNS:-10}
 big_runs=${BIG_RUNS:-5}
-out=$root/bench/results.md
+only=${ONLY:-}
+out=$root/bench/results${only:+-$only}.md
 
 for t in hyperfine python3 qemu-img e2image cc; do
 	command -v $t >/dev/null || { echo "bench.sh: needs $t"; exit 1; }
@@ -33,6 +35,7 @@ cc -O2 -o blockcopy "$root/bench/blockcopy.c" -lext2fs -lcom_err
 bench() {
 	local n=$1 title=$2
 	shift 2
+	[ -z "$only" ] || [[ $title == *"$only"* ]] || return 0
 	{ echo "## $title"; echo; } >>"$out"
 	hyperfine -N -w 1 -r "$n" --prepare "sh -c 'rm -f o.*; sync'" \
 		--export-json part.json "$@" >/dev/null
@@ -77,15 +80,19 @@ measure() {
 } >"$out"
 
 # Images the restore and compression cases start from.
-"$E" capture -a --overwrite data.img data-e2qcow.qcow2
+[ -n "$only" ] || "$E" capture -a --overwrite data.img data-e2qcow.qcow2
 rm -f data-e2image.qcow2 meta-e2image.qcow2
-e2image -Qa data.img data-e2image.qcow2 2>/dev/null
-e2image -Q meta.img meta-e2image.qcow2 2>/dev/null
+[ -n "$only" ] || e2image -Qa data.img data-e2image.qcow2 2>/dev/null
+[ -n "$only" ] || e2image -Q meta.img meta-e2image.qcow2 2>/dev/null
 
 bench "$runs" "Metadata capture: 4 GiB ext4, 300,000 small files" \
 	"$E capture meta.img o.qcow2" \
 	"$E capture --no-sync meta.img o.qcow2" \
 	"e2image -Q meta.img o.qcow2"
+bench "$runs" "Scrubbed metadata capture: the same, directories hash-indexed" \
+	"$E capture -s meta-htree.img o.qcow2" \
+	"$E capture meta-htree.img o.qcow2" \
+	"e2image -Q -s meta-htree.img o.qcow2"
 bench "$runs" "Metadata capture: 16 TiB ext4, few files" \
 	"$E capture sparse16t.img o.qcow2" \
 	"e2image -Q sparse16t.img o.qcow2"
@@ -117,6 +124,11 @@ bench 3 "Compressed all-data capture (2 threads)" \
 	"$E capture -a -z -t 1 data.img o.qcow2" \
 	"qemu-img convert -c -o compression_type=zstd -O qcow2 data.img o.qcow2"
 
+if [ -n "$only" ]; then
+	rm -f o.* part.json
+	echo "wrote $out"
+	exit 0
+fi
 {
 	echo "## Peak memory and output size (one more run each)"
 	echo

@@ -2,6 +2,7 @@
 # make-fixtures.sh WORKDIR: the benchmark's filesystems, deterministic,
 # made once and kept (each is skipped when its file exists).
 #   meta.img      ext4, 4 GiB, ~300,000 small files in 1,000 directories
+#   meta-htree.img  the same after e2fsck -D: every directory hash-indexed
 #   data.img      ext4, 8 GiB, ~5 GiB of file data (a third random, a
 #                 third base64 text, a third repetitive text) and ~1 GiB of
 #                 freed blocks that still hold old data
@@ -52,6 +53,12 @@ if [ ! -f meta.img ]; then
 	mke2fs -q -F -t ext4 -N 400000 -d tree meta.img.tmp 4G
 	rm -rf tree
 	mv meta.img.tmp meta.img
+fi
+# The same files with every directory hash-indexed (e2fsck -D), for -s.
+if [ ! -f meta-htree.img ]; then
+	cp --sparse=always meta.img meta-htree.img.tmp
+	e2fsck -fyD meta-htree.img.tmp >/dev/null 2>&1 || true
+	mv meta-htree.img.tmp meta-htree.img
 fi
 if [ ! -f data.img ]; then
 	rm -rf tree && mkdir tree

@@ -205,7 +205,13 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 			touched = true;
 		} else if (idx == XATTR_SYSTEM && name_len == 4 &&
 			   !memcmp(e + XATTR_ENTRY, "data", 4) && value) {
-			touched = scrub_inline_value(l, value, vsize);
+			/* Past the entry table only (see zero_value). */
+			uint8_t *from = table_end ? table_end + 4 : end;
+			size_t skip = value < from ? (size_t)(from - value) : 0;
+
+			if (skip < vsize)
+				touched = scrub_inline_value(l, value + skip,
+							     vsize - skip);
 		}
 		if (touched && old_ok) {
 			put_le32(e + 12, entry_hash(fs, e, value, &hash_ok));
@@ -250,6 +256,19 @@ static bool looks_like_inline_dir(ext2_filsys fs, uint16_t mode,
 	       fsread_le16(ib + 8) <= I_BLOCK_LEN - 4;
 }
 
+/* e2fsck's question for an inode flagged both inline and extents. */
+static bool could_be_block_map(ext2_filsys fs, const uint8_t *ib)
+{
+	for (unsigned i = 0; i < I_BLOCK_LEN / 4; i++) {
+		uint32_t b = fsread_le32(ib + 4 * i);
+
+		if ((b && b < fs->super->s_first_data_block) ||
+		    b >= ext2fs_blocks_count(fs->super))
+			return false;
+	}
+	return true;
+}
+
 static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 			unsigned isz)
 {
@@ -285,7 +304,13 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		/* Inline flag and an extent root (damage): no file data in
 		 * i_block, and e2fsck reports which of the two it sees. */
 		if (!s->keep_data && fsread_le16(p + I_BLOCK) != FSREAD_EXT_MAGIC) {
-			memset(p + I_BLOCK, 0, I_BLOCK_LEN);
+			/* With the extents flag too, e2fsck asks whether
+			 * i_block could be a block map: all-ones says no
+			 * as the original did, zeros yes. */
+			bool no_map = (flags & EXT4_EXTENTS_FL) &&
+				      !could_be_block_map(fs, p + I_BLOCK);
+
+			memset(p + I_BLOCK, no_map ? 0xff : 0, I_BLOCK_LEN);
 			s->rep.inline_files++;
 			l.changed = true;
 		}
