@@ -65,6 +65,17 @@ struct xattr_list {
 	uint64_t counter;
 };
 
+static void xattr_list_init(struct xattr_list *l, struct fsread_scrub *s,
+			    uint32_t ino)
+{
+	l->s = s;
+	l->ino = ino;
+	l->inl = INLINE_NONE;
+	l->changed = false;
+	l->n = 0;
+	l->counter = 0;
+}
+
 static bool name_taken(const struct xattr_list *l, unsigned idx,
 		       const uint8_t *name, unsigned len)
 {
@@ -282,8 +293,10 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	bool csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&
 		       ext2fs_inode_csum_verify(fs, ino,
 						(struct ext2_inode_large *)p);
-	struct xattr_list l = { .s = s, .ino = ino };
+	struct xattr_list l;
 
+	/* Only the head: the name table (32 KiB) is filled as it is used. */
+	xattr_list_init(&l, s, ino);
 	if (LINUX_S_ISLNK(mode) && !encrypted) {
 		l.inl = INLINE_SYMLINK;
 		l.changed |= scrub_fast_symlink(s, ino, p, size, flags);
@@ -367,12 +380,13 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned bs = fs->blocksize;
-	struct xattr_list l = { .s = s, .ino = (uint32_t)blk };
+	struct xattr_list l;
 	uint8_t *last;
 	bool csum_ok, hash_ok;
 
 	if (fsread_le32(buf) != XATTR_MAGIC || fsread_le32(buf + 8) != 1)
 		return;
+	xattr_list_init(&l, s, (uint32_t)blk);
 	csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&
 		  ext2fs_ext_attr_block_csum_verify(
 			  fs, 0, blk, (struct ext2_ext_attr_header *)buf);
