@@ -33,7 +33,8 @@ dd if=/dev/zero of="$T/src.img" bs=1024 seek=1 count=1 conv=notrunc 2>/dev/null
 rc=0
 vg "$E2QCOW" capture -a "$T/src.img" "$T/e.qcow2" 2>"$T/err" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "damaged source: exit $rc: $(cat "$T/err")"
-for t in extmap qcow_format qcow_writer qcow_reader qcow_compress qcow_hostile fsread; do
+for t in extmap qcow_format qcow_writer qcow_reader qcow_compress qcow_hostile fsread \
+	scrub_names; do
 	vg "$TOOLS/test_$t" >"$T/unit.log" 2>&1 || fail "test_$t: $(tail -20 "$T/unit.log")"
 done
 echo ok
