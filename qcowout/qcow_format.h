@@ -77,6 +77,8 @@ enum {
  * it does not know and keeps the image valid.
  */
 #define QCOW2_EXT_E2QCOW_CAPTURE 0x65327163U /* "e2qc" */
+/* Where e2qcow's digest table is: see qcow_digest.h. */
+#define QCOW2_EXT_E2QCOW_DIGESTS 0x65326467U /* "e2dg" */
 
 /* The header, in host order. */
 struct qcow_hdr {

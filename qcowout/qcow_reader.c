@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "qcow_digest.h"
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_reader_int.h"
@@ -81,6 +83,18 @@ static errcode_t parse_extension(struct qcow_reader *r, uint32_t type,
 	case QCOW2_EXT_E2QCOW_CAPTURE:
 		slot = &r->capture_text;
 		break;
+	case QCOW2_EXT_E2QCOW_DIGESTS:
+		/* Another algorithm or layout: as if there were none. */
+		if (r->has_digests)
+			return QCOW_ERR_BAD_EXTENSION;
+		if (len < QCOW_DIGEST_EXT_LEN ||
+		    qcow_load_be32(p) != QCOW_DIGEST_XXH3_128 ||
+		    qcow_load_be32(p + 4) != QCOW_DIGEST_ENTRY)
+			return 0;
+		r->has_digests = true;
+		r->digest_offset = qcow_load_be64(p + 8);
+		r->digest_count = qcow_load_be64(p + 16);
+		return 0;
 	default:
 		return 0; /* unknown: skipped, as QEMU does */
 	}
@@ -488,7 +502,58 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 	info->backing_format = r->backing_fmt;
 	info->data_file = r->data_name;
 	info->capture_text = r->capture_text;
+	info->has_digests = r->has_digests;
+	info->digest_count = r->digest_count;
 	info->nb_snapshots = r->nb_snapshots;
 	info->snapshots = r->snapshots;
 	info->backing = r->backing;
+}
+
+errcode_t qcow_reader_digests(struct qcow_reader *r,
+			      struct qcow_digest_entry **out, uint64_t *n)
+{
+	uint64_t guest_clusters = (r->size + r->cluster_size - 1) >>
+				  r->cluster_bits;
+	uint8_t self[QCOW_DIGEST_LEN], *table;
+	struct qcow_digest_entry *e;
+	size_t len;
+	errcode_t err;
+
+	*out = NULL;
+	*n = 0;
+	if (!r->has_digests)
+		return QCOW_ERR_NO_DIGESTS;
+	/* Never more entries than guest clusters, never past the file. */
+	if (r->digest_count > guest_clusters ||
+	    r->digest_count > (SIZE_MAX - QCOW_DIGEST_LEN) / QCOW_DIGEST_ENTRY)
+		return QCOW_ERR_BAD_DIGESTS;
+	len = (size_t)r->digest_count * QCOW_DIGEST_ENTRY;
+	if (r->digest_offset > r->file_size ||
+	    r->file_size - r->digest_offset < len + QCOW_DIGEST_LEN)
+		return QCOW_ERR_BAD_DIGESTS;
+	table = malloc(len + QCOW_DIGEST_LEN);
+	e = calloc(r->digest_count ? r->digest_count : 1, sizeof(*e));
+	err = table && e ? 0 : ENOMEM;
+	if (!err)
+		err = r->io->pread(r->io, table, len + QCOW_DIGEST_LEN,
+				   r->digest_offset);
+	if (!err) {
+		qcow_digest(table, len, self);
+		if (memcmp(self, table + len, QCOW_DIGEST_LEN))
+			err = QCOW_ERR_BAD_DIGESTS;
+	}
+	for (uint64_t i = 0; !err && i < r->digest_count; i++) {
+		qcow_digest_entry_decode(table + i * QCOW_DIGEST_ENTRY, &e[i]);
+		if (e[i].cluster >= guest_clusters ||
+		    (i && e[i].cluster <= e[i - 1].cluster))
+			err = QCOW_ERR_BAD_DIGESTS;
+	}
+	free(table);
+	if (err) {
+		free(e);
+		return err;
+	}
+	*out = e;
+	*n = r->digest_count;
+	return 0;
 }

@@ -94,6 +94,8 @@ struct qcow_reader_info {
 	const char *backing_format; /* NULL if not stored */
 	const char *data_file;	    /* NULL if none */
 	const char *capture_text;   /* e2qcow's extension, NUL-terminated */
+	bool has_digests;	    /* e2qcow's digest table (qcow_digest.h) */
+	uint64_t digest_count;
 	uint32_t nb_snapshots;
 	const struct qcow_snapshot_info *snapshots;
 	struct qcow_reader *backing; /* next in the chain, or NULL */
@@ -112,5 +114,15 @@ struct qcow_cluster_counts {
 
 errcode_t qcow_reader_count_clusters(struct qcow_reader *r,
 				     struct qcow_cluster_counts *c);
+
+/*
+ * qcow_reader_digests() - this image's digest table (not its backing
+ * file's): entries in increasing cluster order, in *@out (free() it).
+ * QCOW_ERR_NO_DIGESTS when it has none; QCOW_ERR_BAD_DIGESTS when the
+ * table runs off the file, is out of order or fails its own digest.
+ */
+struct qcow_digest_entry;
+errcode_t qcow_reader_digests(struct qcow_reader *r,
+			      struct qcow_digest_entry **out, uint64_t *n);
 
 #endif

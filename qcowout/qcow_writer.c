@@ -279,16 +279,41 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 	return qcow_writer_emit(w, z, zlen);
 }
 
+/* Remember the digest of stored guest cluster @clu (@data: raw bytes). */
+static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
+			     const uint8_t *data)
+{
+	if (!w->digests)
+		return 0;
+	if (w->dg_n == w->dg_cap) {
+		uint64_t cap = w->dg_cap ? w->dg_cap * 2 : 1024;
+		struct qcow_digest_entry *p = realloc(w->dg, cap * sizeof(*p));
+
+		if (!p)
+			return ENOMEM;
+		w->dg = p;
+		w->dg_cap = cap;
+	}
+	w->dg[w->dg_n].cluster = clu;
+	qcow_digest(data, (size_t)w->cluster_size, w->dg[w->dg_n].digest);
+	w->dg_n++;
+	return 0;
+}
+
 /* One whole cluster of guest data: skipped, compressed or stored. */
 static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 			       const uint8_t *data)
 {
 	size_t zlen;
+	errcode_t err;
 
 	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
 		w->stats.zero_clusters++;
 		return flush_run(w);
 	}
+	err = note_digest(w, clu, data);
+	if (err)
+		return err;
 	if (w->comp) {
 		zlen = qcow_compress_cluster(w->comp, data, w->zbuf);
 		if (zlen)
@@ -395,13 +420,18 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 	for (size_t i = 0; i < n && !err; i++) {
 		const uint8_t *data = raw + i * cs;
 
-		if (zlen[i] && zlen[i] < cs)
-			err = store_compressed(w, clu + i, zdata + i * cs,
-					       zlen[i]);
-		else if (qcow_buf_is_zero(data, cs))
+		if (zlen[i] && zlen[i] < cs) {
+			err = note_digest(w, clu + i, data);
+			if (!err)
+				err = store_compressed(w, clu + i,
+						       zdata + i * cs, zlen[i]);
+		} else if (qcow_buf_is_zero(data, cs)) {
 			w->stats.zero_clusters++;
-		else
-			err = store_raw(w, clu + i, data);
+		} else {
+			err = note_digest(w, clu + i, data);
+			if (!err)
+				err = store_raw(w, clu + i, data);
+		}
 	}
 	if (!err)
 		err = flush_run(w); /* @raw is the caller's again */
@@ -477,6 +507,7 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->cur_l1_index = QCOW_WRITER_NO_L2;
 	w->stream = io->sequential;
 	w->no_sync = opts->no_sync;
+	w->digests = opts->digests;
 	/* Cluster 0 is the header; data starts right after it. */
 	w->next_host_off = w->obuf_off = w->cluster_size;
 	err = 0;
@@ -551,6 +582,7 @@ void qcow_writer_free(struct qcow_writer *w)
 {
 	if (!w)
 		return;
+	free(w->dg);
 	free(w->obuf);
 	free(w->l1);
 	free(w->l2);

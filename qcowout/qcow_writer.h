@@ -75,6 +75,8 @@ struct qcow_writer_opts {
 	const struct qcow_writer_stats *plan;
 	const struct qcow_writer_ext *exts;
 	size_t n_exts;
+	/* Record a digest of every stored cluster (see qcow_digest.h). */
+	bool digests;
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "qcow_digest.h"
 #include "qcow_writer.h"
 
 #define QCOW_WRITER_NO_L2 UINT64_MAX
@@ -68,6 +69,12 @@ struct qcow_writer {
 	uint16_t *zrefs;
 	uint64_t zrefs_cap;
 	unsigned compress_type;
+
+	/* Digests of the stored clusters, in guest order (opts.digests). */
+	bool digests;
+	struct qcow_digest_entry *dg;
+	uint64_t dg_n, dg_cap;
+	size_t dg_ext_pos; /* its extension's body in hdr_cluster */
 
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;

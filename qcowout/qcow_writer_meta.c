@@ -9,6 +9,8 @@
  * refcount blocks can be generated, not tracked.  Refcounts are 16 bits
  * wide (refcount_order 4, the only width version 2 knows).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qcow_endian.h"
@@ -89,6 +91,21 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
 				      &pos, opts->exts[i].type,
 				      opts->exts[i].data, opts->exts[i].len);
+	if (!err && w->digests) {
+		/* A stream knows the table's place and size from its plan;
+		 * a file's are filled in at finish. */
+		uint8_t body[QCOW_DIGEST_EXT_LEN];
+
+		qcow_digest_ext_encode(body,
+				       w->stream ? t->total_clusters
+							   << w->cluster_bits
+						 : 0,
+				       w->stream ? w->plan.data_clusters : 0);
+		w->dg_ext_pos = pos + 8;
+		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
+				      &pos, QCOW2_EXT_E2QCOW_DIGESTS, body,
+				      sizeof(body));
+	}
 	/* The end-of-extensions marker is the zeroed 8 bytes at pos. */
 	return err;
 }
@@ -136,6 +153,39 @@ static errcode_t emit_refblocks(struct qcow_writer *w,
 	return err;
 }
 
+/* The digest table after the refcount blocks, ending in its own digest. */
+static errcode_t emit_digests(struct qcow_writer *w, uint64_t *size)
+{
+	uint8_t entry[QCOW_DIGEST_ENTRY], self[QCOW_DIGEST_LEN];
+	uint64_t offset = *size;
+	uint8_t *table;
+	size_t len;
+	errcode_t err;
+
+	if (!w->digests)
+		return 0;
+	if (w->dg_n > (SIZE_MAX - QCOW_DIGEST_LEN) / QCOW_DIGEST_ENTRY)
+		return EFBIG;
+	len = (size_t)w->dg_n * QCOW_DIGEST_ENTRY;
+	table = malloc(len ? len : 1);
+	if (!table)
+		return ENOMEM;
+	for (uint64_t i = 0; i < w->dg_n; i++) {
+		qcow_digest_entry_encode(&w->dg[i], entry);
+		memcpy(table + i * QCOW_DIGEST_ENTRY, entry, sizeof(entry));
+	}
+	qcow_digest(table, len, self);
+	err = qcow_writer_emit(w, table, len);
+	free(table);
+	if (!err)
+		err = qcow_writer_emit(w, self, sizeof(self));
+	*size += len + QCOW_DIGEST_LEN;
+	if (!err && !w->stream)
+		qcow_digest_ext_encode(w->hdr_cluster + w->dg_ext_pos, offset,
+				       w->dg_n);
+	return err;
+}
+
 errcode_t qcow_writer_write_tail(struct qcow_writer *w,
 				 const struct qcow_writer_tail *t)
 {
@@ -150,6 +200,8 @@ errcode_t qcow_writer_write_tail(struct qcow_writer *w,
 		err = emit_reftable(w, t);
 	if (!err)
 		err = emit_refblocks(w, t);
+	if (!err)
+		err = emit_digests(w, &size);
 	if (!err)
 		err = qcow_writer_flush_obuf(w);
 	if (!err)

@@ -4,7 +4,7 @@
 set -euo pipefail
 what=${1:-build}
 pkgs=(build-essential cmake pkg-config e2fsprogs libext2fs-dev comerr-dev
-	zlib1g-dev libzstd-dev qemu-utils gzip)
+	zlib1g-dev libzstd-dev libxxhash-dev qemu-utils gzip)
 [ "$what" = test ] && pkgs+=(libcmocka-dev valgrind groff-base
 	bsdextrautils shellcheck)
 missing=()

@@ -254,6 +254,7 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->compress_type = c->o->compress_type;
 	wo->compress_level = c->o->compress_level;
 	wo->no_sync = c->o->no_sync;
+	wo->digests = true; /* for "e2qcow verify" */
 	if (!c->o->compress)
 		wo->size_hint = extmap_total(&c->map) * c->info.block_size;
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;

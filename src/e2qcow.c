@@ -12,6 +12,7 @@
 #include "info.h"
 #include "install.h"
 #include "restore.h"
+#include "verify.h"
 #include "fsread_err.h"
 #include "qcow_err.h"
 
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 	      "       e2qcow install [options] IMAGE DEVICE\n"
 	      "       e2qcow info [--json] IMAGE\n"
 	      "       e2qcow check IMAGE\n"
+	      "       e2qcow verify IMAGE [SOURCE]\n"
 	      "       e2qcow --version | --help\n"
 	      "\n"
 	      "Image ext2/ext3/ext4 filesystems into qcow2.\n"
@@ -36,6 +38,8 @@ static void usage(FILE *f)
 	      "  install   a capture's metadata back onto its device (-I), with undo\n"
 	      "  info      what an image holds, and what e2qcow captured into it\n"
 	      "  check     refcount consistency, as qemu-img check\n"
+	      "  verify    every cluster against the digest stored with it (and the\n"
+	      "            captured blocks against SOURCE)\n"
 	      "\n"
 	      "'e2qcow COMMAND --help' lists the options; man e2qcow has the rest.\n",
 	      f);
@@ -59,6 +63,8 @@ int main(int argc, char **argv)
 		return install_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
 		return info_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return verify_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return check_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

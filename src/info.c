@@ -195,6 +195,10 @@ static void json_image(struct qcow_reader *r)
 		json_string_or_null(in.data_file);
 		fputs(", \"capture\": ", stdout);
 		json_capture(in.capture_text);
+		if (in.has_digests)
+			printf(", \"digests\": %" PRIu64, in.digest_count);
+		else
+			fputs(", \"digests\": null", stdout);
 	}
 	fputs(", \"backing\": ", stdout);
 	if (in.backing)
@@ -266,6 +270,10 @@ static void text_image(struct qcow_reader *r, int depth)
 						 : "probed");
 		if (in.data_file)
 			printf("data file: %s\n", in.data_file);
+		if (in.has_digests)
+			printf("digests: %" PRIu64 " clusters (XXH3-128; "
+			       "e2qcow verify checks them)\n",
+			       in.digest_count);
 		if (in.capture_text)
 			printf("captured by e2qcow:\n%s", in.capture_text);
 	}

@@ -22,6 +22,7 @@ vg "$E2QCOW" capture -a -z -t 2 "$T/src.img" "$T/z.qcow2" || fail "zstd capture"
 vg "$E2QCOW" capture -a --compress=zlib -t 2 "$T/src.img" - >"$T/zl.qcow2" ||
 	fail "zlib stream capture"
 vg "$E2QCOW" restore "$T/z.qcow2" "$T/z.raw" || fail "restore of a compressed image"
+vg "$E2QCOW" verify "$T/z.qcow2" "$T/src.img" >/dev/null || fail "verify"
 # Install reads the filesystem inside a qcow2 through our I/O manager.
 # (--no-undo: libext2fs' undo manager has a leak of its own.)
 cp "$T/src.img" "$T/inst.img"

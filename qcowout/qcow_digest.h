@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qcow_digest.h --- digests of the data an image holds (e2qcow's own
+ * header extension, which QEMU skips).
+ *
+ * Every guest cluster the writer stores gets a 128-bit XXH3 digest of its
+ * uncompressed bytes.  The table of (guest cluster, digest) entries, in
+ * guest order, follows the refcount blocks in clusters no refcount
+ * counts, so QEMU neither checks nor keeps them; it ends with a digest of
+ * the table itself.  The extension says where the table is:
+ *
+ *   be32 algorithm (1: XXH3-128)   be32 entry size (24)
+ *   be64 table offset              be64 entries
+ *
+ * An entry is be64 guest cluster index and the 16-byte digest, the
+ * hash's canonical (big-endian) form.
+ */
+#ifndef QCOW_DIGEST_H
+#define QCOW_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QCOW_DIGEST_LEN 16U
+#define QCOW_DIGEST_ENTRY 24U
+#define QCOW_DIGEST_EXT_LEN 24U
+#define QCOW_DIGEST_XXH3_128 1U
+
+struct qcow_digest_entry {
+	uint64_t cluster; /* guest cluster index */
+	uint8_t digest[QCOW_DIGEST_LEN];
+};
+
+/* The digest of @len bytes at @buf. */
+void qcow_digest(const void *buf, size_t len, uint8_t out[QCOW_DIGEST_LEN]);
+
+/* The extension's body, encoded big-endian into @out. */
+void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN],
+			    uint64_t offset, uint64_t entries);
+/* Entries as stored (big-endian), and the table's own trailing digest. */
+void qcow_digest_entry_encode(const struct qcow_digest_entry *e,
+			      uint8_t out[QCOW_DIGEST_ENTRY]);
+void qcow_digest_entry_decode(const uint8_t in[QCOW_DIGEST_ENTRY],
+			      struct qcow_digest_entry *e);
+
+#endif
