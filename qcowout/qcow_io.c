@@ -407,6 +407,8 @@ bool qcow_buf_is_zero(const void *p, size_t len)
 {
 	const uint8_t *b = p;
 
+	if (!len)
+		return true;
 	/* Each byte equals the next and the first is zero: memcmp is fast. */
 	return b[0] == 0 && memcmp(b, b + 1, len - 1) == 0;
 }

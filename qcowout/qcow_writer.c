@@ -11,6 +11,7 @@
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_format.h"
+#include "qcow_reader.h"
 #include "qcow_writer_int.h"
 
 /* Appends of DIRECT_BYTES or more go straight through (no copy); smaller
@@ -300,13 +301,98 @@ static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
 	return 0;
 }
 
+/* A zero cluster: reads as zeros whatever the backing file holds. */
+static errcode_t store_zero(struct qcow_writer *w, uint64_t clu)
+{
+	unsigned l2_bits = w->cluster_bits - 3;
+	errcode_t err = enter_l2(w, clu);
+
+	if (err)
+		return err;
+	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8,
+			QCOW2_OFLAG_ZERO);
+	w->l2_used = true;
+	w->stats.zeroed_clusters++;
+	return 0;
+}
+
+/*
+ * Overlay: clusters from next_clu up to @clu that nobody wrote read as
+ * zero in the new image; where the base has data there, say so.
+ */
+static errcode_t cover_gap(struct qcow_writer *w, uint64_t clu)
+{
+	uint64_t cs = w->cluster_size, off, end;
+	errcode_t err = 0;
+
+	if (!w->base || clu <= w->next_clu)
+		return 0;
+	off = w->next_clu * cs;
+	end = clu * cs < w->virtual_size ? clu * cs : w->virtual_size;
+	w->next_clu = clu;
+	while (off < end && !err) {
+		uint64_t zero = 0, data = 0, first, last;
+
+		err = qcow_reader_zero_run(w->base, off, end - off, &zero,
+					   &data);
+		if (err || zero) {
+			off += zero;
+			continue;
+		}
+		first = off / cs;
+		last = (off + data - 1) / cs;
+		for (uint64_t c = first; c <= last && !err; c++)
+			err = store_zero(w, c);
+		off = (last + 1) * cs;
+	}
+	return err;
+}
+
+/*
+ * Overlay: decide cluster @clu.  *@done when it needs nothing stored:
+ * the base holds the same bytes, or it is zero and became a zero
+ * cluster over the base's data.
+ */
+static errcode_t against_base(struct qcow_writer *w, uint64_t clu,
+			      const uint8_t *data, bool *done)
+{
+	uint64_t cs = w->cluster_size, off = clu * cs;
+	size_t len = (size_t)(w->virtual_size - off < cs ? w->virtual_size - off
+							 : cs);
+	errcode_t err;
+
+	*done = false;
+	if (!w->base)
+		return 0;
+	err = cover_gap(w, clu);
+	w->next_clu = clu + 1;
+	if (!err)
+		err = qcow_reader_pread(w->base, w->bbuf, len, off);
+	if (err)
+		return err;
+	/* Past the guest's end the cluster holds zeros: compare those too. */
+	if (!memcmp(data, w->bbuf, len) &&
+	    (len == cs || qcow_buf_is_zero(data + len, (size_t)cs - len))) {
+		w->stats.same_clusters++;
+		*done = true;
+	} else if (qcow_buf_is_zero(data, (size_t)cs)) {
+		*done = true;
+		err = store_zero(w, clu);
+	}
+	return err;
+}
+
 /* One whole cluster of guest data: skipped, compressed or stored. */
 static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 			       const uint8_t *data)
 {
 	size_t zlen;
 	errcode_t err;
+	bool done;
 
+	err = against_base(w, clu, data, &done);
+	if (err || done)
+		return err ? err : flush_run(w);
 	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
 		w->stats.zero_clusters++;
 		return flush_run(w);
@@ -419,7 +505,11 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 	err = flush_partial(w);
 	for (size_t i = 0; i < n && !err; i++) {
 		const uint8_t *data = raw + i * cs;
+		bool done;
 
+		err = against_base(w, clu + i, data, &done);
+		if (err || done)
+			continue;
 		if (zlen[i] && zlen[i] < cs) {
 			err = note_digest(w, clu + i, data);
 			if (!err)
@@ -453,6 +543,8 @@ static errcode_t check_opts(const struct qcow_writer_opts *o,
 	if (io->sequential && !o->plan)
 		return QCOW_ERR_NOT_SEEKABLE;
 	if (o->compress && o->compress_type != 0 && o->version < 3)
+		return QCOW_ERR_BAD_OPTION;
+	if (!o->base != !o->backing_file || (o->base && o->version < 3))
 		return QCOW_ERR_BAD_OPTION;
 	if (qcow_l1_entries_for(o->virtual_size, o->cluster_bits) * 8 >
 	    QCOW2_MAX_L1_BYTES)
@@ -508,6 +600,7 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->stream = io->sequential;
 	w->no_sync = opts->no_sync;
 	w->digests = opts->digests;
+	w->base = opts->base;
 	/* Cluster 0 is the header; data starts right after it. */
 	w->next_host_off = w->obuf_off = w->cluster_size;
 	err = 0;
@@ -522,6 +615,12 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	}
 	if (!err)
 		err = alloc_buffers(w);
+	if (!err && opts->backing_file) {
+		w->backing_file = strdup(opts->backing_file);
+		w->bbuf = malloc((size_t)w->cluster_size);
+		if (!w->backing_file || !w->bbuf)
+			err = ENOMEM;
+	}
 	if (!err && w->stream) {
 		/* A stream's header comes first: place the tail from the plan. */
 		w->plan = *opts->plan;
@@ -554,6 +653,9 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	if (!err)
 		err = flush_partial(w);
 	if (!err)
+		err = cover_gap(w, (w->virtual_size + w->cluster_size - 1) >>
+					   w->cluster_bits);
+	if (!err)
 		err = switch_l2(w, QCOW_WRITER_NO_L2);
 	if (!err)
 		err = align_host(w);
@@ -583,6 +685,8 @@ void qcow_writer_free(struct qcow_writer *w)
 	if (!w)
 		return;
 	free(w->dg);
+	free(w->bbuf);
+	free(w->backing_file);
 	free(w->obuf);
 	free(w->l1);
 	free(w->l2);

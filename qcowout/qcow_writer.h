@@ -31,6 +31,7 @@
 #include "qcow_io.h"
 
 struct qcow_writer;
+struct qcow_reader;
 
 /* A header extension to store in the header cluster. */
 struct qcow_writer_ext {
@@ -43,6 +44,8 @@ struct qcow_writer_ext {
 struct qcow_writer_stats {
 	uint64_t data_clusters; /* stored guest clusters */
 	uint64_t zero_clusters; /* written but all-zero, not stored */
+	uint64_t same_clusters; /* with a base: as the base has them */
+	uint64_t zeroed_clusters; /* with a base: zero clusters over its data */
 	uint64_t l2_tables;
 	uint64_t compressed_clusters; /* of data_clusters */
 	uint64_t host_clusters;	      /* before the L1 table, after finish */
@@ -77,6 +80,15 @@ struct qcow_writer_opts {
 	size_t n_exts;
 	/* Record a digest of every stored cluster (see qcow_digest.h). */
 	bool digests;
+	/*
+	 * An overlay: @base (the caller's, open with its chain) is what the
+	 * image's backing file @backing_file (format qcow2) reads as.  Then
+	 * only clusters that differ from it are stored; a cluster written as
+	 * zeros, or never written, where the base holds data becomes a zero
+	 * cluster, so the image reads exactly as written.  Version 3 only.
+	 */
+	struct qcow_reader *base;
+	const char *backing_file;
 };
 
 /*

@@ -76,6 +76,14 @@ struct qcow_writer {
 	uint64_t dg_n, dg_cap;
 	size_t dg_ext_pos; /* its extension's body in hdr_cluster */
 
+	/* An overlay (opts.base): the next guest cluster not yet decided,
+	 * a buffer for the base's bytes, the backing file's name. */
+	struct qcow_reader *base;
+	uint64_t next_clu;
+	uint8_t *bbuf;
+	char *backing_file;
+	uint64_t backing_off;
+
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;
 	bool stream;

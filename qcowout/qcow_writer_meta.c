@@ -69,6 +69,10 @@ static errcode_t encode_fields(struct qcow_writer *w,
 	hdr.refcount_table_clusters = (uint32_t)t->reftable_clusters;
 	hdr.refcount_order = REFCOUNT_ORDER;
 	hdr.header_length = QCOW2_V3_HEADER_LEN;
+	if (w->backing_file) {
+		hdr.backing_file_offset = w->backing_off;
+		hdr.backing_file_size = (uint32_t)strlen(w->backing_file);
+	}
 	if (w->comp && w->compress_type != 0) {
 		hdr.compression_type = (uint8_t)w->compress_type;
 		hdr.incompatible_features |= QCOW2_INCOMPAT_COMPRESSION;
@@ -91,6 +95,10 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
 				      &pos, opts->exts[i].type,
 				      opts->exts[i].data, opts->exts[i].len);
+	if (!err && w->backing_file)
+		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
+				      &pos, QCOW2_EXT_BACKING_FORMAT, "qcow2",
+				      5);
 	if (!err && w->digests) {
 		/* A stream knows the table's place and size from its plan;
 		 * a file's are filled in at finish. */
@@ -106,7 +114,17 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 				      &pos, QCOW2_EXT_E2QCOW_DIGESTS, body,
 				      sizeof(body));
 	}
-	/* The end-of-extensions marker is the zeroed 8 bytes at pos. */
+	/* The end-of-extensions marker is the zeroed 8 bytes at pos; the
+	 * backing file's name follows it. */
+	if (!err && w->backing_file) {
+		size_t len = strlen(w->backing_file);
+
+		if (len > 1023 || pos + 8 + len > w->cluster_size)
+			return QCOW_ERR_EXT_TOO_BIG;
+		w->backing_off = pos + 8;
+		memcpy(w->hdr_cluster + w->backing_off, w->backing_file, len);
+		err = encode_fields(w, t);
+	}
 	return err;
 }
 

@@ -13,6 +13,7 @@
 #include <ext2fs/ext2_err.h>
 
 #include "capture.h"
+#include "capture_base.h"
 #include "capture_copy.h"
 #include "capture_info.h"
 #include "cluster_size.h"
@@ -39,6 +40,8 @@ struct capture {
 	uint64_t size;	       /* of the image: the filesystem's */
 	unsigned cluster_bits;
 	unsigned warnings_shown;
+	struct qcow_reader *base; /* --base, with its chain */
+	char *base_name;	  /* as the overlay's header names it */
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -255,6 +258,8 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->compress_level = c->o->compress_level;
 	wo->no_sync = c->o->no_sync;
 	wo->digests = true; /* for "e2qcow verify" */
+	wo->base = c->base;
+	wo->backing_file = c->base_name;
 	if (!c->o->compress)
 		wo->size_hint = extmap_total(&c->map) * c->info.block_size;
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
@@ -527,6 +532,22 @@ static errcode_t write_e2i(struct capture *c)
 	return err;
 }
 
+/* --base: the earlier capture this one is an overlay of. */
+static errcode_t open_base(struct capture *c)
+{
+	if (output_same_file(c->o->base, c->o->image)) {
+		fprintf(stderr,
+			"e2qcow: '%s' is the base itself; an overlay is a new "
+			"file\n",
+			c->o->image);
+		return EINVAL;
+	}
+	return capture_base_open(
+		c->o->base, c->o->image, &c->info,
+		capture_info_mode(c->o->all_data, c->o->scrub), &c->base,
+		&c->base_name);
+}
+
 static int run(struct capture *c)
 {
 	struct qcow_io *io = NULL;
@@ -551,6 +572,8 @@ static int run(struct capture *c)
 	}
 	if (!err && !c->o->raw)
 		choose_cluster_bits(c);
+	if (!err && c->o->base)
+		err = open_base(c);
 	if (!err)
 		err = open_output(c, &io);
 	if (!err)
@@ -608,5 +631,7 @@ int capture_run(const struct capture_opts *o)
 	status = run(&c);
 	extmap_free(&c.map);
 	fsread_close(c.fs);
+	qcow_reader_close(c.base);
+	free(c.base_name);
 	return status;
 }

@@ -29,6 +29,13 @@ time_t capture_info_now(void)
 	return epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
 }
 
+const char *capture_info_mode(bool all_data, bool scrubbed)
+{
+	if (all_data)
+		return scrubbed ? "all-data, scrubbed" : "all-data";
+	return scrubbed ? "metadata, scrubbed" : "metadata";
+}
+
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
 			   bool scrubbed)
@@ -57,8 +64,7 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 			"source: ",
 			uuid, info->block_size,
 			(unsigned long long)info->blocks_count,
-			all_data ? (scrubbed ? "all-data, scrubbed" : "all-data")
-				 : (scrubbed ? "metadata, scrubbed" : "metadata"),
+			capture_info_mode(all_data, scrubbed),
 			(unsigned long long)info->superblock, when);
 	if (head < 0 || (size_t)head + 2 > cap)
 		return 0;

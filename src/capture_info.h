@@ -22,6 +22,10 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
 			   bool scrubbed);
 
+/* The "mode" a capture records: "metadata" or "all-data", then
+ * ", scrubbed" for -s. */
+const char *capture_info_mode(bool all_data, bool scrubbed);
+
 /* The time a capture records: SOURCE_DATE_EPOCH if set, else now. */
 time_t capture_info_now(void);
 

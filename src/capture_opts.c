@@ -16,7 +16,8 @@ enum {
 	OPT_COMPRESS,
 	OPT_NO_SYNC,
 	OPT_COMPARE,
-	OPT_FORMAT
+	OPT_FORMAT,
+	OPT_BASE
 };
 
 /* zstd: smaller and several times faster than zlib at its default. */
@@ -29,6 +30,7 @@ void capture_usage(FILE *f)
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
 	      "                      [--compare] [--no-sync] [--overwrite]\n"
+	      "                      [--base PREV]\n"
 	      "                      SOURCE IMAGE\n"
 	      "\n"
 	      "Capture the metadata of the ext2/3/4 filesystem on SOURCE (a device\n"
@@ -70,6 +72,9 @@ void capture_usage(FILE *f)
 	      "      --compare      raw output into an existing file or device:\n"
 	      "                     write only the blocks that differ (as e2image -c)\n"
 	      "      --no-sync      do not wait for the image to reach the disk\n"
+	      "      --base PREV    incremental: IMAGE becomes an overlay of PREV (an\n"
+	      "                     earlier capture of the same filesystem) holding\n"
+	      "                     only the clusters that changed since\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -221,6 +226,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_NO_SYNC:
 		o->no_sync = true;
 		break;
+	case OPT_BASE:
+		o->base = optarg;
+		break;
 	case OPT_COMPARE:
 		o->compare = true;
 		break;
@@ -272,6 +280,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "base", required_argument, NULL, OPT_BASE },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -315,6 +324,10 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 				   NULL);
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
+	if (o->base && (o->raw || o->e2i || o->qcow_version != 3))
+		return usage_error("--base makes a qcow2 version 3 overlay: not "
+				   "with -r, --format or --qcow-version 2",
+				   NULL);
 	if (o->scrub && o->e2i)
 		return usage_error("-s does not go with --format=e2i (libext2fs "
 				   "writes that format from the source as it is)",

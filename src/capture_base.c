@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * capture_base.c --- "capture --base PREV": the previous image an
+ * incremental capture is an overlay of.
+ *
+ * PREV (with its own chain) must be an image of the same filesystem:
+ * the superblock it holds must carry the same UUID, block size and block
+ * count, and its capture record (if it has one) the same mode.  Anything
+ * else is refused before a byte is written.  The overlay names PREV
+ * relative to its own directory when they share one, as QEMU resolves a
+ * relative backing file name from the overlay's directory.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture_base.h"
+#include "qcow_err.h"
+#include "restore.h"
+
+#define SB_OFFSET 1024
+#define SB_MAGIC 0xef53
+#define SB_INCOMPAT_64BIT 0x80
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void uuid_text(const uint8_t *u, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = 0;
+}
+
+/* The filesystem PREV holds must be the one being captured. */
+static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
+				 const struct fsread_info *info)
+{
+	uint8_t sb[1024];
+	char want[40], have[40];
+	uint64_t blocks;
+	unsigned bs;
+	errcode_t err = qcow_reader_pread(r, sb, sizeof(sb), SB_OFFSET);
+
+	if (err) {
+		com_err("e2qcow", err, "while reading the superblock in '%s'",
+			path);
+		return err;
+	}
+	uuid_text(info->uuid, want);
+	if ((sb[56] | sb[57] << 8) != SB_MAGIC) {
+		fprintf(stderr,
+			"e2qcow: '%s' holds no ext2/3/4 superblock, so it "
+			"cannot be the base of a capture of filesystem %s\n",
+			path, want);
+		return EINVAL;
+	}
+	uuid_text(sb + 104, have);
+	bs = le32(sb + 24) < 7 ? 1024U << le32(sb + 24) : 0;
+	blocks = le32(sb + 4);
+	if (le32(sb + 96) & SB_INCOMPAT_64BIT)
+		blocks |= (uint64_t)le32(sb + 0x150) << 32;
+	if (strcmp(want, have) || bs != info->block_size ||
+	    blocks != info->blocks_count ||
+	    qcow_reader_size(r) != info->blocks_count * info->block_size) {
+		fprintf(stderr,
+			"e2qcow: '%s' is an image of filesystem %s (%llu blocks "
+			"of %u bytes), not of the one being captured, %s (%llu "
+			"blocks of %u bytes)\n"
+			"  An incremental capture needs the previous capture of "
+			"the same filesystem as its base.\n",
+			path, have, (unsigned long long)blocks, bs, want,
+			(unsigned long long)info->blocks_count,
+			info->block_size);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* "mode: ..." of PREV's capture record must be the new one's. */
+static errcode_t same_mode(struct qcow_reader *r, const char *path,
+			   const char *mode)
+{
+	struct qcow_reader_info ri;
+	const char *p;
+	size_t len;
+
+	qcow_reader_get_info(r, &ri);
+	if (!ri.capture_text)
+		return 0; /* not ours: nothing says how it was made */
+	p = strstr(ri.capture_text, "\nmode: ");
+	if (!p)
+		return 0;
+	p += 7;
+	len = strcspn(p, "\n");
+	if (len == strlen(mode) && !strncmp(p, mode, len))
+		return 0;
+	fprintf(stderr,
+		"e2qcow: '%s' was captured as \"%.*s\", this capture is "
+		"\"%s\": an overlay must be captured the same way as its "
+		"base\n",
+		path, (int)len, p, mode);
+	return EINVAL;
+}
+
+/* PREV as the overlay should name it. */
+static char *backing_name(const char *base, const char *image)
+{
+	char base_real[PATH_MAX], dir_real[PATH_MAX], base_dir[PATH_MAX];
+	char *image_copy = strdup(image), *name = NULL;
+
+	if (image_copy && realpath(base, base_real) &&
+	    realpath(dirname(image_copy), dir_real)) {
+		const char *bdir;
+
+		snprintf(base_dir, sizeof(base_dir), "%s", base_real);
+		bdir = dirname(base_dir);
+		if (!strcmp(bdir, dir_real))
+			name = strdup(base_real + strlen(bdir) +
+				      (strcmp(bdir, "/") ? 1 : 0));
+		else
+			name = strdup(base_real);
+	}
+	free(image_copy);
+	return name;
+}
+
+errcode_t capture_base_open(const char *path, const char *image,
+			    const struct fsread_info *info, const char *mode,
+			    struct qcow_reader **out, char **name)
+{
+	struct qcow_reader_opts ro = { 0 };
+	struct qcow_open_error oe;
+	errcode_t err;
+
+	*out = NULL;
+	*name = NULL;
+	err = qcow_reader_open(path, &ro, out, &oe);
+	if (err) {
+		restore_report_open_error(path, err, &oe);
+		return err;
+	}
+	err = same_filesystem(*out, path, info);
+	if (!err)
+		err = same_mode(*out, path, mode);
+	if (!err && !strcmp(image, "-")) {
+		/* A stream's overlay names PREV as given. */
+		*name = strdup(path);
+	} else if (!err) {
+		*name = backing_name(path, image);
+	}
+	if (!err && !*name)
+		err = errno ? errno : ENOMEM;
+	if (err) {
+		qcow_reader_close(*out);
+		*out = NULL;
+	}
+	return err;
+}
