@@ -77,7 +77,11 @@ enum {
  * it does not know and keeps the image valid.
  */
 #define QCOW2_EXT_E2QCOW_CAPTURE 0x65327163U /* "e2qc" */
-/* Where e2qcow's digest table is: see qcow_digest.h. */
+/* Where e2qcow's digest table is: see qcow_digest.h.  The autoclear bit
+ * says the table still describes the data: a program that writes to the
+ * image without knowing the bit clears it (qcow2's rule for autoclear
+ * bits), and the digests are then not trusted. */
+#define QCOW2_AUTOCLEAR_E2QCOW_DIGESTS (1ULL << 62)
 #define QCOW2_EXT_E2QCOW_DIGESTS 0x65326467U /* "e2dg" */
 
 /* The header, in host order. */

@@ -215,6 +215,12 @@ static errcode_t read_header(struct qcow_reader *r,
 	err = r->io->pread(r->io, hc, hc_len, 0);
 	if (!err)
 		err = parse_extensions(r, hc, hc_len);
+	/* Written to by a program that does not keep the digests. */
+	if (r->has_digests &&
+	    !(r->hdr.autoclear_features & QCOW2_AUTOCLEAR_E2QCOW_DIGESTS)) {
+		r->has_digests = false;
+		r->digests_stale = true;
+	}
 	if (!err)
 		err = check_features(r, o);
 	if (!err && r->hdr.backing_file_offset) {
@@ -503,6 +509,7 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 	info->data_file = r->data_name;
 	info->capture_text = r->capture_text;
 	info->has_digests = r->has_digests;
+	info->digests_stale = r->digests_stale;
 	info->digest_count = r->digest_count;
 	info->nb_snapshots = r->nb_snapshots;
 	info->snapshots = r->snapshots;
@@ -521,6 +528,8 @@ errcode_t qcow_reader_digests(struct qcow_reader *r,
 
 	*out = NULL;
 	*n = 0;
+	if (r->digests_stale)
+		return QCOW_ERR_STALE_DIGESTS;
 	if (!r->has_digests)
 		return QCOW_ERR_NO_DIGESTS;
 	/* Never more entries than guest clusters, never past the file. */
@@ -555,5 +564,69 @@ errcode_t qcow_reader_digests(struct qcow_reader *r,
 	}
 	*out = e;
 	*n = r->digest_count;
+	return 0;
+}
+
+/* @hi's entries over @lo's where both have the cluster. */
+static struct qcow_digest_entry *merge_digests(
+	const struct qcow_digest_entry *hi, uint64_t nh,
+	const struct qcow_digest_entry *lo, uint64_t nl, uint64_t *n)
+{
+	struct qcow_digest_entry *m = malloc((nh + nl ? nh + nl : 1) *
+					     sizeof(*m));
+	uint64_t i = 0, j = 0, k = 0;
+
+	if (!m)
+		return NULL;
+	while (i < nh || j < nl) {
+		if (j == nl || (i < nh && hi[i].cluster <= lo[j].cluster)) {
+			if (j < nl && hi[i].cluster == lo[j].cluster)
+				j++;
+			m[k++] = hi[i++];
+		} else {
+			m[k++] = lo[j++];
+		}
+	}
+	*n = k;
+	return m;
+}
+
+errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
+				    unsigned cluster_bits,
+				    struct qcow_digest_entry **out,
+				    uint64_t *n)
+{
+	struct qcow_digest_entry *acc = NULL, *layer, *m;
+	struct qcow_reader *chain[QCOW_READER_MAX_CHAIN + 1];
+	unsigned depth = 0;
+	uint64_t na = 0, nl;
+	errcode_t err = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (; r && depth <= QCOW_READER_MAX_CHAIN; r = r->backing) {
+		if (r->raw || r->cluster_bits != cluster_bits ||
+		    !r->has_digests || r->data_io)
+			return QCOW_ERR_NO_DIGESTS;
+		chain[depth++] = r;
+	}
+	/* From the bottom up, each image over what is beneath it. */
+	while (depth-- && !err) {
+		err = qcow_reader_digests(chain[depth], &layer, &nl);
+		if (err)
+			break;
+		m = merge_digests(layer, nl, acc, na, &na);
+		free(layer);
+		free(acc);
+		acc = m;
+		if (!acc)
+			err = ENOMEM;
+	}
+	if (err) {
+		free(acc);
+		return err;
+	}
+	*out = acc;
+	*n = na;
 	return 0;
 }

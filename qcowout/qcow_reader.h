@@ -95,6 +95,7 @@ struct qcow_reader_info {
 	const char *data_file;	    /* NULL if none */
 	const char *capture_text;   /* e2qcow's extension, NUL-terminated */
 	bool has_digests;	    /* e2qcow's digest table (qcow_digest.h) */
+	bool digests_stale;	    /* ... but another program wrote since */
 	uint64_t digest_count;
 	uint32_t nb_snapshots;
 	const struct qcow_snapshot_info *snapshots;
@@ -124,5 +125,17 @@ errcode_t qcow_reader_count_clusters(struct qcow_reader *r,
 struct qcow_digest_entry;
 errcode_t qcow_reader_digests(struct qcow_reader *r,
 			      struct qcow_digest_entry **out, uint64_t *n);
+
+/*
+ * qcow_reader_chain_digests() - what each guest cluster of the whole
+ * chain reads as, by digest: the entry of the topmost image that has
+ * one (a cluster no image has reads as zeros).  Only where every image
+ * of the chain carries digests (of zero clusters too, as e2qcow's
+ * overlays do) at @cluster_bits; else QCOW_ERR_NO_DIGESTS.
+ */
+errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
+				    unsigned cluster_bits,
+				    struct qcow_digest_entry **out,
+				    uint64_t *n);
 
 #endif

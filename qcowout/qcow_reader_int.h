@@ -62,7 +62,7 @@ struct qcow_reader {
 	unsigned l2_slots;
 
 	char *backing_name, *backing_fmt, *data_name, *capture_text;
-	bool has_digests;
+	bool has_digests, digests_stale;
 	uint64_t digest_offset, digest_count;
 	struct qcow_reader *backing;
 	struct qcow_io *data_io; /* external data file, else NULL */

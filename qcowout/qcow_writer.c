@@ -313,7 +313,10 @@ static errcode_t store_zero(struct qcow_writer *w, uint64_t clu)
 			QCOW2_OFLAG_ZERO);
 	w->l2_used = true;
 	w->stats.zeroed_clusters++;
-	return 0;
+	/* Its digest too: the chain's digests then say what every cluster
+	 * an overlay defines reads as (qcow_reader_chain_digests). */
+	memset(w->bbuf, 0, (size_t)w->cluster_size);
+	return note_digest(w, clu, w->bbuf);
 }
 
 /*
@@ -348,6 +351,30 @@ static errcode_t cover_gap(struct qcow_writer *w, uint64_t clu)
 	return err;
 }
 
+/* against_base() by the base chain's digests: no read of the base. */
+static errcode_t against_digests(struct qcow_writer *w, uint64_t clu,
+				 const uint8_t *data, bool *done)
+{
+	uint8_t d[QCOW_DIGEST_LEN];
+	const uint8_t *base = w->zero_digest;
+
+	while (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster < clu)
+		w->bdg_at++;
+	if (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster == clu)
+		base = w->bdg[w->bdg_at].digest;
+	qcow_digest(data, (size_t)w->cluster_size, d);
+	if (!memcmp(d, base, sizeof(d))) {
+		w->stats.same_clusters++;
+		*done = true;
+		return 0;
+	}
+	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
+		*done = true;
+		return store_zero(w, clu);
+	}
+	return 0;
+}
+
 /*
  * Overlay: decide cluster @clu.  *@done when it needs nothing stored:
  * the base holds the same bytes, or it is zero and became a zero
@@ -366,8 +393,11 @@ static errcode_t against_base(struct qcow_writer *w, uint64_t clu,
 		return 0;
 	err = cover_gap(w, clu);
 	w->next_clu = clu + 1;
-	if (!err)
-		err = qcow_reader_pread(w->base, w->bbuf, len, off);
+	if (err)
+		return err;
+	if (w->bdg)
+		return against_digests(w, clu, data, done);
+	err = qcow_reader_pread(w->base, w->bbuf, len, off);
 	if (err)
 		return err;
 	/* Past the guest's end the cluster holds zeros: compare those too. */
@@ -599,7 +629,8 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->cur_l1_index = QCOW_WRITER_NO_L2;
 	w->stream = io->sequential;
 	w->no_sync = opts->no_sync;
-	w->digests = opts->digests;
+	/* Version 2 has no autoclear bits to guard the table with. */
+	w->digests = opts->digests && opts->version >= 3;
 	w->base = opts->base;
 	/* Cluster 0 is the header; data starts right after it. */
 	w->next_host_off = w->obuf_off = w->cluster_size;
@@ -617,9 +648,14 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 		err = alloc_buffers(w);
 	if (!err && opts->backing_file) {
 		w->backing_file = strdup(opts->backing_file);
-		w->bbuf = malloc((size_t)w->cluster_size);
+		w->bbuf = calloc(1, (size_t)w->cluster_size);
 		if (!w->backing_file || !w->bbuf)
 			err = ENOMEM;
+		else
+			qcow_digest(w->bbuf, (size_t)w->cluster_size,
+				    w->zero_digest);
+		w->bdg = opts->base_digests;
+		w->bdg_n = opts->n_base_digests;
 	}
 	if (!err && w->stream) {
 		/* A stream's header comes first: place the tail from the plan. */

@@ -89,6 +89,13 @@ struct qcow_writer_opts {
 	 */
 	struct qcow_reader *base;
 	const char *backing_file;
+	/*
+	 * The base chain's digests at this cluster size, if it has them
+	 * (qcow_reader_chain_digests): clusters are then compared by digest
+	 * and the base is never read but for its maps.
+	 */
+	const struct qcow_digest_entry *base_digests;
+	uint64_t n_base_digests;
 };
 
 /*

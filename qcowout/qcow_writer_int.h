@@ -83,6 +83,9 @@ struct qcow_writer {
 	uint8_t *bbuf;
 	char *backing_file;
 	uint64_t backing_off;
+	const struct qcow_digest_entry *bdg; /* the base chain's, or NULL */
+	uint64_t bdg_n, bdg_at;		     /* ... and a cursor into them */
+	uint8_t zero_digest[QCOW_DIGEST_LEN];
 
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;

@@ -69,6 +69,8 @@ static errcode_t encode_fields(struct qcow_writer *w,
 	hdr.refcount_table_clusters = (uint32_t)t->reftable_clusters;
 	hdr.refcount_order = REFCOUNT_ORDER;
 	hdr.header_length = QCOW2_V3_HEADER_LEN;
+	if (w->digests)
+		hdr.autoclear_features |= QCOW2_AUTOCLEAR_E2QCOW_DIGESTS;
 	if (w->backing_file) {
 		hdr.backing_file_offset = w->backing_off;
 		hdr.backing_file_size = (uint32_t)strlen(w->backing_file);

@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "capture_base.h"
+#include "qcow_digest.h"
 #include "capture_copy.h"
 #include "capture_info.h"
 #include "cluster_size.h"
@@ -42,6 +43,8 @@ struct capture {
 	unsigned warnings_shown;
 	struct qcow_reader *base; /* --base, with its chain */
 	char *base_name;	  /* as the overlay's header names it */
+	struct qcow_digest_entry *base_dg; /* its chain's digests, if any */
+	uint64_t n_base_dg;
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -260,6 +263,8 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->digests = true; /* for "e2qcow verify" */
 	wo->base = c->base;
 	wo->backing_file = c->base_name;
+	wo->base_digests = c->base_dg;
+	wo->n_base_digests = c->n_base_dg;
 	if (!c->o->compress)
 		wo->size_hint = extmap_total(&c->map) * c->info.block_size;
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
@@ -542,10 +547,30 @@ static errcode_t open_base(struct capture *c)
 			c->o->image);
 		return EINVAL;
 	}
-	return capture_base_open(
+	struct qcow_reader_info bi;
+	errcode_t err = capture_base_open(
 		c->o->base, c->o->image, &c->info,
 		capture_info_mode(c->o->all_data, c->o->scrub), &c->base,
 		&c->base_name);
+
+	if (err)
+		return err;
+	/* The base's cluster size, so that its digests say what each
+	 * cluster holds and the base need not be read. */
+	qcow_reader_get_info(c->base, &bi);
+	if (!c->o->cluster_size)
+		c->cluster_bits = bi.hdr.cluster_bits;
+	if (!c->o->trust_digests)
+		return 0; /* every candidate cluster compared by reading */
+	err = qcow_reader_chain_digests(c->base, c->cluster_bits, &c->base_dg,
+					&c->n_base_dg);
+	if (err && !c->o->quiet)
+		fprintf(stderr,
+			"e2qcow: note: '%s' or an image of its chain has no "
+			"usable digests (%s); clusters are compared by reading "
+			"the base\n",
+			c->o->base, error_message(err));
+	return 0;
 }
 
 static int run(struct capture *c)
@@ -633,5 +658,6 @@ int capture_run(const struct capture_opts *o)
 	fsread_close(c.fs);
 	qcow_reader_close(c.base);
 	free(c.base_name);
+	free(c.base_dg);
 	return status;
 }

@@ -17,7 +17,8 @@ enum {
 	OPT_NO_SYNC,
 	OPT_COMPARE,
 	OPT_FORMAT,
-	OPT_BASE
+	OPT_BASE,
+	OPT_TRUST_DIGESTS
 };
 
 /* zstd: smaller and several times faster than zlib at its default. */
@@ -75,6 +76,11 @@ void capture_usage(FILE *f)
 	      "      --base PREV    incremental: IMAGE becomes an overlay of PREV (an\n"
 	      "                     earlier capture of the same filesystem) holding\n"
 	      "                     only the clusters that changed since\n"
+	      "      --trust-digests\n"
+	      "                     with --base: tell changed clusters by PREV's\n"
+	      "                     digests instead of reading PREV (only if nothing\n"
+	      "                     but e2qcow wrote to PREV's chain: qemu-img commit\n"
+	      "                     into it leaves them stale)\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -229,6 +235,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_BASE:
 		o->base = optarg;
 		break;
+	case OPT_TRUST_DIGESTS:
+		o->trust_digests = true;
+		break;
 	case OPT_COMPARE:
 		o->compare = true;
 		break;
@@ -281,6 +290,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "base", required_argument, NULL, OPT_BASE },
+		{ "trust-digests", no_argument, NULL, OPT_TRUST_DIGESTS },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -328,6 +338,8 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		return usage_error("--base makes a qcow2 version 3 overlay: not "
 				   "with -r, --format or --qcow-version 2",
 				   NULL);
+	if (o->trust_digests && !o->base)
+		return usage_error("--trust-digests goes with --base", NULL);
 	if (o->scrub && o->e2i)
 		return usage_error("-s does not go with --format=e2i (libext2fs "
 				   "writes that format from the source as it is)",

@@ -34,6 +34,8 @@ struct capture_opts {
 	bool e2i;	       /* --format=e2i: e2image's own format */
 	bool scrub;	       /* -s, --scrub: names, targets, xattrs replaced */
 	const char *base;      /* --base: an overlay of this earlier capture */
+	bool trust_digests;    /* --trust-digests: compare with the base by
+				  its digests instead of reading it */
 };
 
 /* Worker threads allowed with -t. */

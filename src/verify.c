@@ -26,6 +26,7 @@
 #include "verify.h"
 
 #define VERIFY_DIFFER 2
+#define DIGEST_UNIT "clusters checked against their digests"
 
 struct tally {
 	uint64_t checked, differ, first; /* first: guest offset */
@@ -132,6 +133,16 @@ static int verify_layer(const char *path, bool force, struct tally *t)
 			"another tool, or an older e2qcow): nothing to verify "
 			"its data against; qemu-img check checks its "
 			"structure\n",
+			path);
+		qcow_reader_close(r);
+		return EXIT_FAILED;
+	}
+	if (err == QCOW_ERR_STALE_DIGESTS) {
+		fprintf(stderr,
+			"e2qcow: '%s' was opened for writing by a program that "
+			"does not keep e2qcow's digests (it cleared their "
+			"autoclear bit): they may no longer describe its data, "
+			"so nothing is verified against them\n",
 			path);
 		qcow_reader_close(r);
 		return EXIT_FAILED;
@@ -282,6 +293,11 @@ static int report(const char *what, const struct tally *t, const char *unit)
 		printf("%s: %" PRIu64 " of %" PRIu64 " %s differ; the first at "
 		       "guest offset %" PRIu64 "\n",
 		       what, t->differ, t->checked, unit, t->first);
+		if (!strcmp(unit, DIGEST_UNIT))
+			fprintf(stderr,
+				"e2qcow: damaged, or written since by a "
+				"program that kept e2qcow's autoclear bit "
+				"(qemu-img commit into it does)\n");
 		return VERIFY_DIFFER;
 	}
 	printf("%s: %" PRIu64 " %s, all match\n", what, t->checked, unit);
@@ -310,8 +326,7 @@ int verify_run(const char *image, const char *source, bool force)
 			break;
 		s = verify_layer(info.path, force, &t);
 		if (s == EXIT_OK)
-			s = report(info.path, &t, "clusters checked against "
-						  "their digests");
+			s = report(info.path, &t, DIGEST_UNIT);
 		if (s > status || (s == EXIT_FAILED && status == EXIT_OK))
 			status = s;
 	}
