@@ -6,6 +6,8 @@
 #   data.img      ext4, 8 GiB, ~5 GiB of file data (a third random, a
 #                 third base64 text, a third repetitive text) and ~1 GiB of
 #                 freed blocks that still hold old data
+#   data-night2.img  data.img with 1% of its files rewritten (the next
+#                 night's backup)
 #   sparse16t.img ext4, 16 TiB (less 1 MiB, the host's file-size limit)
 #   ext2-1k.img   ext2, 1 KiB blocks, 1 GiB, 20,000 files and 300 MiB data
 set -euo pipefail
@@ -73,6 +75,25 @@ if [ ! -f data.img ]; then
 	debugfs -w -R "rmdir /gone" data.img.tmp >/dev/null 2>&1
 	e2fsck -fy data.img.tmp >/dev/null 2>&1 || true
 	mv data.img.tmp data.img
+fi
+# The next night: 1% of data.img's files (every 100th: 11 files, about
+# 50 MiB) rewritten with other bytes of the same size.
+if [ ! -f data-night2.img ]; then
+	cp --sparse=always data.img data-night2.img.tmp
+	for i in $(seq 0 100 1099); do
+		case $((i % 3)) in 0) f=f$i.bin ;; 1) f=f$i.b64 ;; 2) f=f$i.log ;; esac
+		size=$(((8388608 / 8) * (1 + (i * 37) % 8)))
+		# The pattern shifted by 4 KiB: other bytes at every offset.
+		./mkpattern -s pattern.tmp $((size + 4096))
+		tail -c "$size" pattern.tmp >"new-$f"
+		echo "rm /keep/$f"
+		echo "write new-$f /keep/$f"
+	done >night2.cmds
+	debugfs -w -f night2.cmds data-night2.img.tmp >/dev/null 2>&1
+	rm -f new-f* night2.cmds pattern.tmp
+	e2fsck -fn data-night2.img.tmp >/dev/null 2>&1 ||
+		{ echo "make-fixtures.sh: data-night2.img is damaged"; exit 1; }
+	mv data-night2.img.tmp data-night2.img
 fi
 if [ ! -f sparse16t.img ]; then
 	truncate -s $((16 * 2**40 - 2**20)) sparse16t.img.tmp
