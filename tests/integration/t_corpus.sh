@@ -39,7 +39,7 @@ fsck_words() {
 # e2fsck's words with the names it quotes, and paths, made anonymous.
 unname() {
 	sed -e "s|$1|IMAGE|g" -e "s/'[^']*'/'N'/g" \
-		-e 's|/[^ ]* (\(inode\|[0-9]\)|P (\1|g' \
+		-e 's#/[^ ]* (\(inode\|[0-9]\)#P (\1#g' \
 		-e 's|([^()]*/[^()]*)|(P)|g' -e 's|Rename to [^?]*?|Rename to N?|'
 }
 
