@@ -37,7 +37,7 @@ static void usage(FILE *f)
 	      "  restore   any qcow2 image back to raw (-r is e2image's spelling)\n"
 	      "  install   a capture's metadata back onto its device (-I), with undo\n"
 	      "  info      what an image holds, and what e2qcow captured into it\n"
-	      "  check     refcount consistency, as qemu-img check\n"
+	      "  check     refcount consistency, as qemu-img check (and of the chain)\n"
 	      "  verify    every cluster against the digest stored with it (and the\n"
 	      "            captured blocks against SOURCE)\n"
 	      "\n"

@@ -75,6 +75,9 @@ change 3
 same_as_full night3.qcow2
 "$E2QCOW" info night3.qcow2 | grep -c "^backing file:" | grep -q 3 ||
 	fail "info does not follow the chain"
+"$E2QCOW" check night3.qcow2 >out || fail "check of the chain: $(cat out)"
+[ "$(grep -c "No errors were found" out)" = 4 ] &&
+	[ "$(grep -c "^Backing file" out)" = 3 ] || fail "check does not follow the chain"
 
 # Merged by QEMU's tools: commit into the base, rebase onto nothing,
 # convert to one image: each restores to the same.
