@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "capture_base.h"
+#include "capture_info.h"
 #include "qcow_err.h"
 #include "restore.h"
 
@@ -29,20 +30,6 @@ static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
-}
-
-static void uuid_text(const uint8_t *u, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = 0;
 }
 
 /* The filesystem PREV holds must be the one being captured. */
@@ -60,7 +47,7 @@ static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
 			path);
 		return err;
 	}
-	uuid_text(info->uuid, want);
+	capture_info_uuid(info->uuid, want);
 	if ((sb[56] | sb[57] << 8) != SB_MAGIC) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds no ext2/3/4 superblock, so it "
@@ -68,7 +55,7 @@ static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
 			path, want);
 		return EINVAL;
 	}
-	uuid_text(sb + 104, have);
+	capture_info_uuid(sb + 104, have);
 	bs = le32(sb + 24) < 7 ? 1024U << le32(sb + 24) : 0;
 	blocks = le32(sb + 4);
 	if (le32(sb + 96) & SB_INCOMPAT_64BIT)

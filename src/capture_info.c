@@ -13,7 +13,7 @@
 #define E2QCOW_VERSION "unknown"
 #endif
 
-static void format_uuid(const uint8_t u[16], char out[37])
+void capture_info_uuid(const uint8_t u[16], char out[37])
 {
 	snprintf(out, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
@@ -49,7 +49,7 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 	if (scrubbed)
 		source = "(scrubbed)";
 	src_len = strlen(source);
-	format_uuid(info->uuid, uuid);
+	capture_info_uuid(info->uuid, uuid);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	head = snprintf(buf, cap,

@@ -8,6 +8,7 @@
 #define CAPTURE_INFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "fsread.h"
@@ -21,6 +22,9 @@
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
 			   bool scrubbed);
+
+/* @u as text, the way the record writes it (36 characters and a NUL). */
+void capture_info_uuid(const uint8_t u[16], char out[37]);
 
 /* The "mode" a capture records: "metadata" or "all-data", then
  * ", scrubbed" for -s. */

@@ -29,6 +29,7 @@
 #include "capture.h"
 #include "capture_opts.h"
 #include "extmap.h"
+#include "interrupt.h"
 #include "fsread.h"
 #include "install.h"
 #include "output.h"
@@ -355,7 +356,7 @@ static errcode_t write_blocks(struct install *in, io_channel ch)
 
 static int install(struct install *in)
 {
-	sigset_t hold, old;
+	sigset_t old;
 	io_channel ch;
 	errcode_t err, close_err;
 
@@ -375,17 +376,12 @@ static int install(struct install *in)
 		return EXIT_FAILED;
 	}
 	/* Stopped halfway, the device would be neither old nor new. */
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &hold, &old);
+	interrupt_hold(&old);
 	err = write_blocks(in, ch);
 	if (!err)
 		err = io_channel_flush(ch);
 	close_err = io_channel_close(ch);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	interrupt_release(&old);
 	if (err || close_err) {
 		com_err("e2qcow", err ? err : close_err,
 			"while installing onto '%s'%s%s", in->o->device,

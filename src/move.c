@@ -20,6 +20,7 @@
 
 #include "capture.h"
 #include "extmap.h"
+#include "interrupt.h"
 #include "fsread.h"
 #include "move.h"
 #include "output.h"
@@ -65,7 +66,7 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	struct fsread *fs = NULL;
 	struct extmap map;
 	struct qcow_io *io = NULL;
-	sigset_t hold, old;
+	sigset_t old;
 	errcode_t err;
 	struct stat sb;
 	uint64_t size;
@@ -112,17 +113,12 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	if (!err)
 		err = qcow_io_fd_create(fd, &io);
 	/* Stopping halfway would leave neither copy whole: hold signals. */
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &hold, &old);
+	interrupt_hold(&old);
 	if (!err)
 		err = move_runs(io, &map, info.block_size, from, to);
 	if (!err)
 		err = io->sync(io);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	interrupt_release(&old);
 	qcow_io_free(io);
 	close(fd);
 	extmap_free(&map);

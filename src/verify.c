@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "capture_info.h"
 #include "capture_opts.h"
 #include "fsread.h"
 #include "qcow_digest.h"
@@ -188,20 +189,6 @@ static void record_value(const char *text, const char *key, char *out,
 	}
 }
 
-static void format_uuid(const uint8_t *u, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = 0;
-}
-
 /* The blocks the capture took, read again from @source. */
 static int verify_source(struct qcow_reader *img, const char *image,
 			 const char *source, bool force, struct tally *t)
@@ -240,7 +227,7 @@ static int verify_source(struct qcow_reader *img, const char *image,
 		return EXIT_FAILED;
 	}
 	fsread_get_info(fs, &fi);
-	format_uuid(fi.uuid, have);
+	capture_info_uuid(fi.uuid, have);
 	if (strcmp(have, uuid) || strtoull(bs, NULL, 10) != fi.block_size ||
 	    strtoull(blocks, NULL, 10) != fi.blocks_count) {
 		fprintf(stderr,
