@@ -23,6 +23,8 @@
 
 #define DIRENT_HDR 8U
 #define TAIL_LEN 12U
+/* From this many leaves on, names come from a pool sorted by hash. */
+#define POOL_MIN_LEAVES 32
 /* Names drawn for one entry before giving up on its htree range. */
 #define HTREE_TRIES (1U << 21)
 
@@ -39,6 +41,7 @@ static void free_state(struct dir_state *d)
 	if (!d)
 		return;
 	scrub_names_free(d->names);
+	scrub_pools_free(d->pools);
 	free(d->node_pblk);
 	free(d->leaves);
 	free(d);
@@ -273,6 +276,8 @@ void scrub_dir_done(struct fsread_scrub *s, struct dir_state *d)
 	if (d->blocks_left && --d->blocks_left == 0) {
 		scrub_names_free(d->names);
 		d->names = scrub_names_new();
+		scrub_pools_free(d->pools);
+		d->pools = NULL;
 		free(d->leaves);
 		d->leaves = NULL;
 		d->n_leaves = 0;
@@ -295,8 +300,8 @@ static bool is_index_block(const struct dir_state *d, uint64_t pblk)
 				     sizeof(pblk), cmp_u64);
 }
 
-static uint32_t name_hash(struct fsread_scrub *s, const struct dir_state *d,
-			  const uint8_t *name, size_t len)
+uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
+			 const uint8_t *name, size_t len)
 {
 	ext2_filsys fs = s->r->fs;
 	ext2_dirhash_t h = 0;
@@ -394,7 +399,7 @@ static bool draw(struct fsread_scrub *s, struct dir_state *d,
 			}
 			if (!leaf || hashed++ >= budget)
 				break;
-			if (side_of(leaf, name_hash(s, d, cand, len)) == side) {
+			if (side_of(leaf, scrub_name_hash(s, d, cand, len)) == side) {
 				memcpy(out, cand, len);
 				return true;
 			}
@@ -410,6 +415,35 @@ static bool draw(struct fsread_scrub *s, struct dir_state *d,
 	keep_shape(d, orig, out, len, bad_utf8);
 	s->rep.dup_names++;
 	return true;
+}
+
+/*
+ * A leaf's name from the directory's pool, where the original's shape
+ * (see keep_shape) puts no bytes in place and its side of the range can
+ * be hit at all.
+ */
+static bool from_pool(struct fsread_scrub *s, struct dir_state *d,
+		      const struct leaf_range *leaf, const uint8_t *orig,
+		      uint8_t *out, size_t len)
+{
+	int side;
+
+	/* Few leaves: drawing until a hash fits costs about as many hashes
+	 * as there are leaves, less than building a pool. */
+	if (d->n_leaves < POOL_MIN_LEAVES)
+		return false;
+	if (memchr(orig, '/', len) || memchr(orig, 0, len) ||
+	    (d->casefold && !valid_utf8(orig, len)))
+		return false;
+	side = side_of(leaf, scrub_name_hash(s, d, orig, len));
+	if (side < 0)
+		return leaf->min &&
+		       scrub_pool_draw(s, d, 0, leaf->min - 1, out, len);
+	if (side > 0)
+		return leaf->max != UINT32_MAX &&
+		       scrub_pool_draw(s, d, leaf->max + 1, UINT32_MAX, out,
+				       len);
+	return scrub_pool_draw(s, d, leaf->min, leaf->max, out, len);
 }
 
 bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
@@ -430,8 +464,10 @@ bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		return true;
 	}
 	leaf = d->htree ? leaf_of(d, pblk) : NULL;
-	draw(s, d, leaf, leaf ? side_of(leaf, name_hash(s, d, name, len)) : 0,
-	     name, repl, len);
+	if (!leaf || !from_pool(s, d, leaf, name, repl, len))
+		draw(s, d, leaf,
+		     leaf ? side_of(leaf, scrub_name_hash(s, d, name, len)) : 0,
+		     name, repl, len);
 	if (!scrub_names_add(d->names, name, repl, len))
 		s->r->fatal = ENOMEM;
 	memcpy(name, repl, len);

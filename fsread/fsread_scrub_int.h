@@ -90,6 +90,7 @@ struct dir_state {
 	size_t n_leaves;
 	struct scrub_names *names;
 	uint64_t counter;	/* name generator position */
+	struct scrub_pool *pools; /* htree: candidates by hash, per length */
 };
 
 struct leaf_range {
@@ -114,7 +115,17 @@ bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
 void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
 		     size_t len, bool wide);
 
+/* fsread_scrub_pool.c */
+struct scrub_pool;
+/* An unused generated name of @len bytes hashing into [@lo, @hi]. */
+bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
+		     uint32_t lo, uint32_t hi, uint8_t *out, size_t len);
+void scrub_pools_free(struct scrub_pool *p);
+
 /* fsread_scrub_dir.c */
+/* A name's hash as directory @d's index computes it. */
+uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
+			 const uint8_t *name, size_t len);
 /* The replacement for @name in directory @d (chosen once, then reused). */
 bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		    uint64_t pblk, uint8_t *name, size_t len);
