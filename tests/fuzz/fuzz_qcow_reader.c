@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_qcow_reader.c --- libFuzzer target: the input is a qcow2 image.
- * Open it, describe it, check it, and read all of it that holds data
- * (within a budget), as restore, info and check would.  Any crash,
+ * Open it, describe it, check it, read all of it that holds data
+ * (within a budget) and load its digest table, as restore, info, check
+ * and verify would.  Any crash,
  * sanitizer report, hang or unbounded allocation is a bug.
  */
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 
 #include "qcow_check.h"
+#include "qcow_digest.h"
 #include "qcow_err.h"
 #include "qcow_io.h"
 #include "qcow_reader.h"
@@ -58,8 +60,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qcow_cluster_counts cc;
 	struct qcow_check_result res;
 	struct qcow_reader_info info;
+	struct qcow_digest_entry *dg;
 	struct qcow_reader *r;
 	struct qcow_io *io;
+	uint64_t n;
 
 	if (!buf) {
 		initialize_e2qo_error_table();
@@ -74,6 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qcow_reader_count_clusters(r, &cc);
 		read_everything(r, buf);
 		qcow_check_run(r, count_only, NULL, &res);
+		if (!qcow_reader_digests(r, &dg, &n))
+			free(dg);
+		if (!qcow_reader_chain_digests(r, info.hdr.cluster_bits, &dg,
+					       &n))
+			free(dg);
 		qcow_reader_close(r);
 	}
 	qcow_io_free(io);
