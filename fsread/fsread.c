@@ -123,6 +123,24 @@ static errcode_t open_backup(const struct fsread_opts *o, const char *path,
 	return err;
 }
 
+bool fsread_sb_identify(const uint8_t *sb, struct fsread_sb_id *id)
+{
+	uint32_t log_bs = fsread_le32(sb + FSREAD_SB_LOG_BLOCK_SIZE);
+
+	memset(id, 0, sizeof(*id));
+	if (fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
+		return false;
+	memcpy(id->uuid, sb + FSREAD_SB_UUID, sizeof(id->uuid));
+	id->block_size = log_bs <= 6 ? 1024U << log_bs : 0;
+	id->blocks_count = fsread_le32(sb + FSREAD_SB_BLOCKS_COUNT);
+	if (fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
+	    FSREAD_INCOMPAT_64BIT)
+		id->blocks_count |=
+			(uint64_t)fsread_le32(sb + FSREAD_SB_BLOCKS_COUNT_HI)
+			<< 32;
+	return true;
+}
+
 static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
 {
 	return v >= lo && v <= hi && !(v & (v - 1));

@@ -98,6 +98,21 @@ struct fsread_scrub_report {
 void fsread_scrub_get_report(const struct fsread *fs,
 			     struct fsread_scrub_report *out);
 
+/* Which filesystem a raw superblock (1024 bytes) belongs to. */
+struct fsread_sb_id {
+	uint8_t uuid[16];
+	unsigned block_size; /* 0: not a valid size */
+	uint64_t blocks_count;
+};
+
+/*
+ * fsread_sb_identify() - decode @sb, the 1024 bytes at byte 1024 of a
+ * filesystem, without opening anything: false if it has no ext2/3/4
+ * magic.  For telling whether a device or an image holds the same
+ * filesystem as another.
+ */
+bool fsread_sb_identify(const uint8_t *sb, struct fsread_sb_id *id);
+
 /*
  * fsread_open() - open @path read-only.  A read-write mount is refused
  * (FSREAD_ERR_MOUNTED_RW) unless opts->force.  When the primary

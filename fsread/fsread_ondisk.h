@@ -75,6 +75,7 @@ static inline void fsread_ext_entry_decode(const uint8_t *p, bool leaf,
 /* Superblock fields libext2fs divides by (byte offsets in the block). */
 enum {
 	FSREAD_SB_OFFSET = 1024,
+	FSREAD_SB_BLOCKS_COUNT = 4,
 	FSREAD_SB_LOG_BLOCK_SIZE = 24,
 	FSREAD_SB_LOG_CLUSTER_SIZE = 28,
 	FSREAD_SB_BLOCKS_PER_GROUP = 32,
@@ -84,7 +85,9 @@ enum {
 	FSREAD_SB_REV_LEVEL = 76,
 	FSREAD_SB_INODE_SIZE = 88,
 	FSREAD_SB_FEATURE_INCOMPAT = 96,
+	FSREAD_SB_UUID = 104,
 	FSREAD_SB_DESC_SIZE = 254,
+	FSREAD_SB_BLOCKS_COUNT_HI = 336,
 	FSREAD_SB_LEN = 1024,
 };
 #define FSREAD_SB_MAGIC_VALUE 0xef53U

@@ -23,14 +23,6 @@
 #include "restore.h"
 
 #define SB_OFFSET 1024
-#define SB_MAGIC 0xef53
-#define SB_INCOMPAT_64BIT 0x80
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* The filesystem PREV holds must be the one being captured. */
 static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
@@ -38,8 +30,7 @@ static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
 {
 	uint8_t sb[1024];
 	char want[40], have[40];
-	uint64_t blocks;
-	unsigned bs;
+	struct fsread_sb_id id;
 	errcode_t err = qcow_reader_pread(r, sb, sizeof(sb), SB_OFFSET);
 
 	if (err) {
@@ -48,20 +39,16 @@ static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
 		return err;
 	}
 	capture_info_uuid(info->uuid, want);
-	if ((sb[56] | sb[57] << 8) != SB_MAGIC) {
+	if (!fsread_sb_identify(sb, &id)) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds no ext2/3/4 superblock, so it "
 			"cannot be the base of a capture of filesystem %s\n",
 			path, want);
 		return EINVAL;
 	}
-	capture_info_uuid(sb + 104, have);
-	bs = le32(sb + 24) < 7 ? 1024U << le32(sb + 24) : 0;
-	blocks = le32(sb + 4);
-	if (le32(sb + 96) & SB_INCOMPAT_64BIT)
-		blocks |= (uint64_t)le32(sb + 0x150) << 32;
-	if (strcmp(want, have) || bs != info->block_size ||
-	    blocks != info->blocks_count ||
+	capture_info_uuid(id.uuid, have);
+	if (strcmp(want, have) || id.block_size != info->block_size ||
+	    id.blocks_count != info->blocks_count ||
 	    qcow_reader_size(r) != info->blocks_count * info->block_size) {
 		fprintf(stderr,
 			"e2qcow: '%s' is an image of filesystem %s (%llu blocks "
@@ -69,7 +56,8 @@ static errcode_t same_filesystem(struct qcow_reader *r, const char *path,
 			"blocks of %u bytes)\n"
 			"  An incremental capture needs the previous capture of "
 			"the same filesystem as its base.\n",
-			path, have, (unsigned long long)blocks, bs, want,
+			path, have, (unsigned long long)id.blocks_count,
+			id.block_size, want,
 			(unsigned long long)info->blocks_count,
 			info->block_size);
 		return EINVAL;

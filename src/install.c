@@ -208,24 +208,21 @@ static errcode_t map_image(struct install *in)
 	return 0;
 }
 
-static uint32_t le32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* DEVICE must be big enough and must not hold some other filesystem. */
 static errcode_t check_device(struct install *in)
 {
 	const struct install_opts *o = in->o;
 	uint64_t need = in->info.blocks_count * in->info.block_size;
+	struct fsread_sb_id id;
 	uint8_t sb[1024];
 	off_t end;
 	int fd = open(o->device, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		com_err("e2qcow", errno, "while opening '%s'", o->device);
-		return errno;
+		errcode_t err = errno;
+
+		com_err("e2qcow", err, "while opening '%s'", o->device);
+		return err;
 	}
 	end = lseek(fd, 0, SEEK_END);
 	if (end < 0 || (uint64_t)end < o->offset ||
@@ -241,14 +238,14 @@ static errcode_t check_device(struct install *in)
 	}
 	if (pread(fd, sb, sizeof(sb), (off_t)(o->offset + 1024)) ==
 		    (ssize_t)sizeof(sb) &&
-	    (sb[56] | sb[57] << 8) == EXT2_SUPER_MAGIC &&
-	    memcmp(sb + 104, in->info.uuid, 16) && !o->force) {
+	    fsread_sb_identify(sb, &id) &&
+	    memcmp(id.uuid, in->info.uuid, sizeof(id.uuid)) && !o->force) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds another filesystem (its UUID "
-			"differs from the one in '%s'; %u blocks of %u "
+			"differs from the one in '%s'; %llu blocks of %u "
 			"bytes)\n  -f installs anyway.\n",
-			o->device, o->image, le32_at(sb + 4),
-			1024U << (le32_at(sb + 24) & 15));
+			o->device, o->image,
+			(unsigned long long)id.blocks_count, id.block_size);
 		close(fd);
 		return EEXIST;
 	}
