@@ -150,6 +150,9 @@ errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
 errcode_t fsread_write_e2i(struct fsread *fs, int fd, const char *device_name,
 			   uint64_t image_time);
 
+/* Do the first 4 bytes of a file, @head, say e2image's own format? */
+bool fsread_is_e2i_magic(const uint8_t *head);
+
 /*
  * fsread_unreadable() - every block fsread_read() found unreadable so
  * far, normalized (a block read twice and failing twice is one block).

@@ -130,3 +130,8 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 	free(hdr);
 	return err;
 }
+
+bool fsread_is_e2i_magic(const uint8_t *head)
+{
+	return fsread_le32(head + E2I_MAGIC) == (uint32_t)EXT2_ET_MAGIC_E2IMAGE;
+}

@@ -84,6 +84,11 @@ static void decode_v2_part(const uint8_t *buf, struct qcow_hdr *hdr)
 		qcow_load_be64(buf + QCOW2_HDR_OFF_SNAPSHOTS_OFFSET);
 }
 
+bool qcow_is_magic(const uint8_t *head)
+{
+	return qcow_load_be32(head) == QCOW2_MAGIC;
+}
+
 errcode_t qcow_hdr_decode(const uint8_t *buf, size_t len,
 			  struct qcow_hdr *hdr)
 {

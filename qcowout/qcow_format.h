@@ -114,6 +114,9 @@ struct qcow_hdr {
 errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf,
 			  size_t cap);
 
+/* Do the first 4 bytes of a file, @head, say qcow2? */
+bool qcow_is_magic(const uint8_t *head);
+
 /*
  * qcow_hdr_decode() - parse and validate the fixed header in @buf (@len
  * bytes, normally the first cluster).  Checks magic, version, cluster

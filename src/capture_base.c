@@ -70,24 +70,18 @@ static errcode_t same_mode(struct qcow_reader *r, const char *path,
 			   const char *mode)
 {
 	struct qcow_reader_info ri;
-	const char *p;
-	size_t len;
+	char was[64];
 
 	qcow_reader_get_info(r, &ri);
-	if (!ri.capture_text)
-		return 0; /* not ours: nothing says how it was made */
-	p = strstr(ri.capture_text, "\nmode: ");
-	if (!p)
-		return 0;
-	p += 7;
-	len = strcspn(p, "\n");
-	if (len == strlen(mode) && !strncmp(p, mode, len))
+	/* Not ours, or no mode: nothing says how it was made. */
+	if (!capture_info_value(ri.capture_text, "mode", was, sizeof(was)) ||
+	    !strcmp(was, mode))
 		return 0;
 	fprintf(stderr,
-		"e2qcow: '%s' was captured as \"%.*s\", this capture is "
+		"e2qcow: '%s' was captured as \"%s\", this capture is "
 		"\"%s\": an overlay must be captured the same way as its "
 		"base\n",
-		path, (int)len, p, mode);
+		path, was, mode);
 	return EINVAL;
 }
 

@@ -77,3 +77,21 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 	buf[head + src_len] = '\n';
 	return (size_t)head + src_len + 1;
 }
+
+bool capture_info_value(const char *text, const char *key, char *out,
+			size_t cap)
+{
+	size_t klen = strlen(key);
+
+	out[0] = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p += !!p) {
+		if (!strncmp(p, key, klen) && p[klen] == ':' &&
+		    p[klen + 1] == ' ') {
+			const char *v = p + klen + 2;
+
+			snprintf(out, cap, "%.*s", (int)strcspn(v, "\n"), v);
+			return true;
+		}
+	}
+	return false;
+}

@@ -7,6 +7,7 @@
 #ifndef CAPTURE_INFO_H
 #define CAPTURE_INFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -22,6 +23,14 @@
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
 			   bool scrubbed);
+
+/*
+ * capture_info_value() - the value of "@key: value" in a record @text
+ * (as qcow_reader_info.capture_text holds it) into @out; false, and ""
+ * in @out, if the record has no such line.
+ */
+bool capture_info_value(const char *text, const char *key, char *out,
+			size_t cap);
 
 /* @u as text, the way the record writes it (36 characters and a NUL). */
 void capture_info_uuid(const uint8_t u[16], char out[37]);

@@ -20,6 +20,7 @@
 #include "e2image_cli.h"
 #include "install.h"
 #include "move.h"
+#include "qcow_format.h"
 #include "restore.h"
 
 void e2image_cli_usage(FILE *f)
@@ -111,7 +112,7 @@ static bool is_qcow2(const char *path)
 
 	if (!f)
 		return false;
-	yes = fread(m, 1, 4, f) == 4 && !memcmp(m, "QFI\xfb", 4);
+	yes = fread(m, 1, 4, f) == 4 && qcow_is_magic(m);
 	fclose(f);
 	return yes;
 }

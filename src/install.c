@@ -35,6 +35,7 @@
 #include "output.h"
 #include "progress.h"
 #include "qcow_ext2io.h"
+#include "qcow_format.h"
 #include "qcow_reader.h"
 #include "restore.h"
 
@@ -151,8 +152,7 @@ static errcode_t open_image(struct install *in)
 		return err;
 	}
 	fclose(f);
-	if ((uint32_t)(head[0] | head[1] << 8 | head[2] << 16 |
-		       (uint32_t)head[3] << 24) == EXT2_ET_MAGIC_E2IMAGE) {
+	if (fsread_is_e2i_magic(head)) {
 		fprintf(stderr,
 			"e2qcow: '%s' is in e2image's own format, which cannot "
 			"be installed by e2qcow\n"
@@ -161,8 +161,8 @@ static errcode_t open_image(struct install *in)
 			path);
 		return EINVAL;
 	}
-	if (memcmp(head, "QFI\xfb", 4))
-		return 0;
+	if (!qcow_is_magic(head))
+		return 0; /* raw */
 	err = qcow_reader_open(path, &ro, &in->qcow, &e);
 	if (err)
 		restore_report_open_error(path, err, &e);

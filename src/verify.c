@@ -170,25 +170,6 @@ static int verify_layer(const char *path, bool force, struct tally *t)
 	return err ? EXIT_FAILED : EXIT_OK;
 }
 
-/* The value of "key: value" in the capture record, or "" if absent. */
-static void record_value(const char *text, const char *key, char *out,
-			 size_t cap)
-{
-	size_t klen = strlen(key);
-
-	out[0] = 0;
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p += !!p) {
-		if (!strncmp(p, key, klen) && p[klen] == ':' &&
-		    p[klen + 1] == ' ') {
-			const char *v = p + klen + 2;
-			size_t len = strcspn(v, "\n");
-
-			snprintf(out, cap, "%.*s", (int)len, v);
-			return;
-		}
-	}
-}
-
 /* The blocks the capture took, read again from @source. */
 static int verify_source(struct qcow_reader *img, const char *image,
 			 const char *source, bool force, struct tally *t)
@@ -212,10 +193,10 @@ static int verify_source(struct qcow_reader *img, const char *image,
 			image, source);
 		return EXIT_FAILED;
 	}
-	record_value(info.capture_text, "mode", mode, sizeof(mode));
-	record_value(info.capture_text, "uuid", uuid, sizeof(uuid));
-	record_value(info.capture_text, "block_size", bs, sizeof(bs));
-	record_value(info.capture_text, "blocks", blocks, sizeof(blocks));
+	capture_info_value(info.capture_text, "mode", mode, sizeof(mode));
+	capture_info_value(info.capture_text, "uuid", uuid, sizeof(uuid));
+	capture_info_value(info.capture_text, "block_size", bs, sizeof(bs));
+	capture_info_value(info.capture_text, "blocks", blocks, sizeof(blocks));
 	if (strstr(mode, "all-data"))
 		flags |= FSREAD_MAP_ALL_DATA;
 	if (strstr(mode, "scrubbed"))
