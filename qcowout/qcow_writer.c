@@ -281,11 +281,9 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 }
 
 /* Remember the digest of stored guest cluster @clu (@data: raw bytes). */
-static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
-			     const uint8_t *data)
+static errcode_t add_digest(struct qcow_writer *w, uint64_t clu,
+			    const uint8_t *digest)
 {
-	if (!w->digests)
-		return 0;
 	if (w->dg_n == w->dg_cap) {
 		uint64_t cap = w->dg_cap ? w->dg_cap * 2 : 1024;
 		struct qcow_digest_entry *p = realloc(w->dg, cap * sizeof(*p));
@@ -296,9 +294,24 @@ static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
 		w->dg_cap = cap;
 	}
 	w->dg[w->dg_n].cluster = clu;
-	qcow_digest(data, (size_t)w->cluster_size, w->dg[w->dg_n].digest);
+	memcpy(w->dg[w->dg_n].digest, digest, QCOW_DIGEST_LEN);
 	w->dg_n++;
 	return 0;
+}
+
+/* The digest of @data, the cluster @clu; against_digests() may have
+ * taken it already. */
+static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
+			     const uint8_t *data)
+{
+	uint8_t d[QCOW_DIGEST_LEN];
+
+	if (!w->digests)
+		return 0;
+	if (w->hashed_valid && w->hashed_clu == clu)
+		return add_digest(w, clu, w->hashed);
+	qcow_digest(data, (size_t)w->cluster_size, d);
+	return add_digest(w, clu, d);
 }
 
 /* A zero cluster: reads as zeros whatever the backing file holds. */
@@ -315,8 +328,7 @@ static errcode_t store_zero(struct qcow_writer *w, uint64_t clu)
 	w->stats.zeroed_clusters++;
 	/* Its digest too: the chain's digests then say what every cluster
 	 * an overlay defines reads as (qcow_reader_chain_digests). */
-	memset(w->bbuf, 0, (size_t)w->cluster_size);
-	return note_digest(w, clu, w->bbuf);
+	return w->digests ? add_digest(w, clu, w->zero_digest) : 0;
 }
 
 /*
@@ -355,15 +367,17 @@ static errcode_t cover_gap(struct qcow_writer *w, uint64_t clu)
 static errcode_t against_digests(struct qcow_writer *w, uint64_t clu,
 				 const uint8_t *data, bool *done)
 {
-	uint8_t d[QCOW_DIGEST_LEN];
 	const uint8_t *base = w->zero_digest;
 
 	while (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster < clu)
 		w->bdg_at++;
 	if (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster == clu)
 		base = w->bdg[w->bdg_at].digest;
-	qcow_digest(data, (size_t)w->cluster_size, d);
-	if (!memcmp(d, base, sizeof(d))) {
+	/* Kept for note_digest(), should the cluster be stored. */
+	qcow_digest(data, (size_t)w->cluster_size, w->hashed);
+	w->hashed_clu = clu;
+	w->hashed_valid = true;
+	if (!memcmp(w->hashed, base, QCOW_DIGEST_LEN)) {
 		w->stats.same_clusters++;
 		*done = true;
 		return 0;

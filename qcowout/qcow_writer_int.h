@@ -86,6 +86,10 @@ struct qcow_writer {
 	const struct qcow_digest_entry *bdg; /* the base chain's, or NULL */
 	uint64_t bdg_n, bdg_at;		     /* ... and a cursor into them */
 	uint8_t zero_digest[QCOW_DIGEST_LEN];
+	/* The last cluster against_digests() hashed, and its digest. */
+	bool hashed_valid;
+	uint64_t hashed_clu;
+	uint8_t hashed[QCOW_DIGEST_LEN];
 
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;
