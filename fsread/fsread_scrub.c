@@ -45,11 +45,6 @@ errcode_t fsread_scrub_start(struct fsread *r, bool keep_data)
 		return ENOMEM;
 	r->scrub->r = r;
 	r->scrub->keep_data = keep_data;
-	r->scrub->scratch = malloc(r->fs->blocksize);
-	if (!r->scrub->scratch) {
-		fsread_scrub_free(r);
-		return ENOMEM;
-	}
 	return 0;
 }
 
@@ -63,7 +58,6 @@ void fsread_scrub_free(struct fsread *r)
 	free(s->runs);
 	free(s->jblocks);
 	free(s->patches);
-	free(s->scratch);
 	free(s);
 	r->scrub = NULL;
 }
@@ -185,7 +179,7 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 		scrub_dir_block(s, run->ino, blk, buf, false);
 		d = scrub_dir_state(s, run->ino);
 		if (live && d)
-			scrub_dir_done(s, d);
+			scrub_dir_done(d);
 		break;
 	case SCRUB_PROBE:
 		scrub_dir_block(s, run->ino, blk, buf, true);

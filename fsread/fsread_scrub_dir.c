@@ -270,9 +270,8 @@ void scrub_dirs_free(struct fsread_scrub *s)
  * longer needed (the journal's copies were scrubbed first, in the plan).
  * Its slot stays, emptied of names, so the table needs no deletion.
  */
-void scrub_dir_done(struct fsread_scrub *s, struct dir_state *d)
+void scrub_dir_done(struct dir_state *d)
 {
-	(void)s;
 	if (d->blocks_left && --d->blocks_left == 0) {
 		scrub_names_free(d->names);
 		d->names = scrub_names_new();
@@ -374,7 +373,7 @@ static void keep_shape(const struct dir_state *d, const uint8_t *orig,
 	}
 }
 
-static bool draw(struct fsread_scrub *s, struct dir_state *d,
+static void draw(struct fsread_scrub *s, struct dir_state *d,
 		 const struct leaf_range *leaf, int side, const uint8_t *orig,
 		 uint8_t *out, size_t len)
 {
@@ -401,20 +400,19 @@ static bool draw(struct fsread_scrub *s, struct dir_state *d,
 				break;
 			if (side_of(leaf, scrub_name_hash(s, d, cand, len)) == side) {
 				memcpy(out, cand, len);
-				return true;
+				return;
 			}
 		}
 	}
 	if (have_free) {
 		if (leaf)
 			s->rep.htree_misses++;
-		return true;
+		return;
 	}
 	/* Every name of this length is taken: share one (counted). */
 	scrub_gen_chars(d->ino, &d->counter, out, len, !d->casefold);
 	keep_shape(d, orig, out, len, bad_utf8);
 	s->rep.dup_names++;
-	return true;
 }
 
 /*
@@ -446,7 +444,7 @@ static bool from_pool(struct fsread_scrub *s, struct dir_state *d,
 	return scrub_pool_draw(s, d, leaf->min, leaf->max, out, len);
 }
 
-bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
+void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		    uint64_t pblk, uint8_t *name, size_t len)
 {
 	const struct leaf_range *leaf;
@@ -456,12 +454,12 @@ bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 	if (!len || is_dot(name, len) ||
 	    (d->ino == EXT2_ROOT_INO && len == 10 &&
 	     !memcmp(name, "lost+found", 10)))
-		return false;
+		return;
 	prev = scrub_names_lookup(d->names, name, len);
 	if (prev) {
 		memcpy(name, prev, len);
 		s->rep.names++;
-		return true;
+		return;
 	}
 	leaf = d->htree ? leaf_of(d, pblk) : NULL;
 	if (!leaf || !from_pool(s, d, leaf, name, repl, len))
@@ -474,7 +472,6 @@ bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 	s->rep.names++;
 	if (leaf)
 		s->rep.htree_names++;
-	return true;
 }
 
 /* ----- directory blocks ----- */
@@ -500,11 +497,11 @@ static unsigned rec_len_of(const uint8_t *p, unsigned bs)
 }
 
 /*
- * Entries from @p over @len bytes, rec_len by rec_len.  Returns false at
- * the first entry that does not fit, after zeroing what follows its
- * header: past damage, nothing says where names are.
+ * Entries from @p over @len bytes, rec_len by rec_len.  Stops at the
+ * first entry that does not fit, after zeroing what follows its header:
+ * past damage, nothing says where names are.
  */
-static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
+static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			  uint64_t pblk, uint8_t *p, size_t len, unsigned bs,
 			  bool zero_slack, size_t tail_at)
 {
@@ -522,7 +519,7 @@ static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 		    name_len > rec - DIRENT_HDR) {
 			memset(e + DIRENT_HDR, 0, len - off - DIRENT_HDR);
 			s->rep.unparsable++;
-			return false;
+			return;
 		}
 		if (!d->encrypted) {
 			/* e2fsck wants NUL after "." and "..": their padding
@@ -538,7 +535,6 @@ static bool scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 		}
 		off += rec;
 	}
-	return true;
 }
 
 void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,

@@ -70,9 +70,8 @@ struct fsread_scrub {
 	size_t jn;
 	struct journal_patch *patches;
 	size_t npatches;
-	bool journal_csum, journal_v3, journal_64bit;
+	bool journal_csum;
 	uint32_t journal_seed;
-	uint8_t *scratch;   /* one block */
 	const struct extmap *meta; /* while planning: metadata blocks */
 	struct fsread_scrub_report rep;
 };
@@ -126,11 +125,12 @@ void scrub_pools_free(struct scrub_pool *p);
 /* A name's hash as directory @d's index computes it. */
 uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
 			 const uint8_t *name, size_t len);
-/* The replacement for @name in directory @d (chosen once, then reused). */
-bool scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
+/* Replace @name in directory @d (chosen once, then reused), unless it
+ * is one that stays. */
+void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		    uint64_t pblk, uint8_t *name, size_t len);
 struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino);
-void scrub_dir_done(struct fsread_scrub *s, struct dir_state *d);
+void scrub_dir_done(struct dir_state *d);
 /* A directory block of @ino (0: unknown owner) at @pblk. */
 void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 		     uint8_t *buf, bool probe);

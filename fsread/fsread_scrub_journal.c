@@ -330,7 +330,6 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 		return;
 	s->journal_csum = g->incompat & (JBD2_INCOMPAT_CSUM_V2 |
 					 JBD2_INCOMPAT_CSUM_V3);
-	s->journal_v3 = g->incompat & JBD2_INCOMPAT_CSUM_V3;
 	s->journal_seed = ext2fs_crc32c_le(~0U, b + 48, 16);
 	if (be32(b + 28))
 		walk_log(g, be32(b + 28), be32(b + 24));
