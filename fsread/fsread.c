@@ -294,7 +294,7 @@ void fsread_close(struct fsread *r)
 {
 	if (!r)
 		return;
-	fsread_scrub_free(r);
+	fsread_roles_free(&r->roles);
 	if (r->fs)
 		ext2fs_close_free(&r->fs);
 	free(r->node_buf);
@@ -326,11 +326,8 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 	r->stats = stats;
 	r->cur_ino = 0;
 	err = io_channel_read_blk64(r->fs->io, blk, (int)count, buf);
-	if (!err) {
-		if (r->scrub)
-			fsread_scrub_apply(r, blk, count, buf);
+	if (!err)
 		return r->fatal;
-	}
 	/* Find the bad blocks one by one; keep everything else. */
 	for (uint64_t i = 0; i < count; i++, p += bs) {
 		err = io_channel_read_blk64(r->fs->io, blk + i, 1, p);
@@ -345,8 +342,6 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 			    (unsigned long long)(blk + i),
 			    error_message(err));
 	}
-	if (r->scrub)
-		fsread_scrub_apply(r, blk, count, buf);
 	return r->fatal;
 }
 
@@ -382,6 +377,11 @@ static errcode_t map_backup_view(struct fsread *r, unsigned flags,
 	err = fsread_map(b, flags, &m, &st);
 	for (size_t i = 0; !err && i < m.n; i++)
 		err = extmap_add(map, m.runs[i].start, m.runs[i].count);
+	/* Its blocks keep their roles in its view. */
+	if (!err && r->roles.on) {
+		fsread_roles_merge(r, &b->roles);
+		err = r->fatal;
+	}
 	extmap_free(&m);
 	fsread_close(b);
 	return err == FSREAD_ERR_CANCELLED ? 0 : err;
@@ -392,13 +392,8 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 {
 	struct extmap data, dirs;
 
-	if (flags & FSREAD_MAP_SCRUB) {
-		errcode_t err = fsread_scrub_start(r,
-						   flags & FSREAD_MAP_ALL_DATA);
-
-		if (err)
-			return err;
-	}
+	fsread_roles_free(&r->roles);
+	r->roles.on = flags & FSREAD_MAP_SCRUB;
 	if (r->info.journal_dev) {
 		/*
 		 * An external journal has no groups or inodes: all of it is
@@ -409,7 +404,11 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 		if (extmap_add(map, 0, ext2fs_blocks_count(r->fs->super)))
 			return ENOMEM;
 		stats->meta_blocks = extmap_total(map);
-		return fsread_scrub_plan(r, map);
+		/* Its own superblock, scrubbed as a filesystem's. */
+		fsread_roles_note(r, SCRUB_SUPER,
+				  SUPERBLOCK_OFFSET / r->fs->blocksize, 1, 0,
+				  SUPERBLOCK_OFFSET % r->fs->blocksize);
+		return r->fatal;
 	}
 	extmap_init(&data);
 	extmap_init(&dirs);
@@ -428,8 +427,6 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	r->dirs = NULL;
 	extmap_normalize(map);
 	stats->meta_blocks = extmap_total(map);
-	if (!r->fatal)
-		r->fatal = fsread_scrub_plan(r, map);
 	for (size_t i = 0; i < data.n && !r->fatal; i++) {
 		errcode_t err = extmap_add(map, data.runs[i].start,
 					   data.runs[i].count);
@@ -439,6 +436,8 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	extmap_free(&data);
 	if (!r->fatal)
 		r->fatal = map_backup_view(r, flags, map);
+	if (!r->fatal)
+		fsread_roles_finish(r);
 	extmap_normalize(map);
 	stats->data_blocks = extmap_total(map) - stats->meta_blocks;
 	r->meta = r->data = NULL;

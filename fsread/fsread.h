@@ -69,16 +69,14 @@ struct fsread_stats {
 
 #define FSREAD_MAP_ALL_DATA 0x1 /* also every data block of every file */
 /*
- * Scrub: from then on fsread_read() returns blocks with every name,
- * symlink target and user./trusted. xattr replaced (same lengths,
- * unique per directory, htree ranges and checksums kept valid), inline
- * file data zeroed (kept with FSREAD_MAP_ALL_DATA), and the journal's
- * copies treated alike.  Blocks must then be read once each, in any
- * order, by one thread.
+ * Scrub: the walk also notes what each mapped block is (directory of
+ * which inode, symlink target, xattr block, extent node, inode table,
+ * superblock...), for a scrub stage made afterwards with
+ * fsread_scrub_new().
  */
 #define FSREAD_MAP_SCRUB 0x2
 
-/* What scrubbing did, so far. */
+/* What a scrub stage did, so far. */
 struct fsread_scrub_report {
 	uint64_t names;		   /* directory entry names replaced */
 	uint64_t htree_names;	   /* of which in hash-indexed directories */
@@ -87,16 +85,52 @@ struct fsread_scrub_report {
 	uint64_t dup_names;	   /* every name of that length was taken */
 	uint64_t inline_dirs;
 	uint64_t symlinks;	   /* targets replaced: fast, inline, slow */
-	uint64_t xattrs;	   /* user./trusted. names (values zeroed) */
+	uint64_t xattrs;	   /* names replaced (values zeroed) */
 	uint64_t xattr_values;	   /* blocks of xattr inodes' values zeroed */
 	uint64_t inline_files;	   /* inline file contents zeroed */
-	uint64_t journal_scrubbed; /* journal copies scrubbed like their block */
+	uint64_t journal_scrubbed; /* journal copies scrubbed by content */
 	uint64_t journal_zeroed;   /* journal blocks zeroed */
 	uint64_t csums;		   /* checksums and hashes computed again */
 	uint64_t unparsable;	   /* directory blocks zeroed past damage */
+	uint64_t superblocks;	   /* superblock copies scrubbed */
+	uint64_t no_role;	   /* blocks with no known role: zeroed */
+	uint64_t multi_role;	   /* blocks scrubbed for several roles */
+	uint64_t unused_inodes;	   /* unused inodes' block maps zeroed */
+	/* Blocks kept verbatim, by why: */
+	uint64_t kept_bitmaps;	   /* block and inode bitmaps */
+	uint64_t kept_block_maps;  /* indirect blocks, reserved GDT blocks */
+	uint64_t kept_quota;	   /* quota files (ids and counts) */
+	uint64_t kept_orphan;	   /* orphan file blocks (inode numbers) */
+	uint64_t kept_data;	   /* file data (-a) */
 };
-void fsread_scrub_get_report(const struct fsread *fs,
+
+/* What a scrub leaves as it was; by default none of these. */
+#define FSREAD_SCRUB_KEEP_DATA 0x01	 /* file data captured with -a */
+#define FSREAD_SCRUB_KEEP_LABEL 0x02	 /* volume label */
+#define FSREAD_SCRUB_KEEP_MOUNT 0x04	 /* last-mounted path, mount opts */
+#define FSREAD_SCRUB_KEEP_ERRORS 0x08	 /* error function names */
+#define FSREAD_SCRUB_KEEP_MMP 0x10	 /* MMP node and device names */
+#define FSREAD_SCRUB_KEEP_BOOT 0x20	 /* bytes 0-1023 (boot sector) */
+
+struct fsread_scrub;
+
+/*
+ * fsread_scrub_new() - a scrub stage for the blocks of @fs's last
+ * fsread_map() with FSREAD_MAP_SCRUB, keeping what @keep says
+ * (FSREAD_SCRUB_KEEP_*).  Default deny: each block comes out holding
+ * only the structure scrubbing understands (names replaced, everything
+ * else of it zeroed); a block with no known role comes out zeroed.
+ * Blocks must be given once each, in ascending order, by one thread: a
+ * new stage for each pass gives the same bytes again.
+ */
+errcode_t fsread_scrub_new(struct fsread *fs, unsigned keep,
+			   struct fsread_scrub **out);
+/* Scrub @count blocks at @blk, read with fsread_read(), in place. */
+errcode_t fsread_scrub_blocks(struct fsread_scrub *s, uint64_t blk,
+			      uint64_t count, void *buf);
+void fsread_scrub_get_report(const struct fsread_scrub *s,
 			     struct fsread_scrub_report *out);
+void fsread_scrub_free(struct fsread_scrub *s); /* NULL-safe */
 
 /* Which filesystem a raw superblock (1024 bytes) belongs to. */
 struct fsread_sb_id {

@@ -15,7 +15,6 @@
 
 #include "fsread_err.h"
 #include "fsread_int.h"
-#include "fsread_scrub_int.h"
 
 #ifndef EXT4_EA_INODE_FL
 #define EXT4_EA_INODE_FL 0x00200000
@@ -78,6 +77,28 @@ static bool is_metadata_inode(ext2_filsys fs, uint32_t ino,
 	return ino == sb->s_journal_inum || ino == sb->s_usr_quota_inum ||
 	       ino == sb->s_grp_quota_inum || ino == sb->s_prj_quota_inum ||
 	       ino == sb->s_orphan_file_inum;
+}
+
+/* What a metadata inode's data blocks are, for scrubbing (0: none of
+ * these; directories, symlinks and xattr values are told apart by the
+ * walk, the journal by its own plan, the rest is zeroed). */
+static enum scrub_role leaf_role(ext2_filsys fs, uint32_t ino,
+				 const struct ext2_inode *inode)
+{
+	const struct ext2_super_block *sb = fs->super;
+
+	if (LINUX_S_ISDIR(inode->i_mode) || LINUX_S_ISLNK(inode->i_mode))
+		return 0;
+	if (ino == sb->s_usr_quota_inum || ino == sb->s_grp_quota_inum ||
+	    ino == sb->s_prj_quota_inum || ino == EXT4_USR_QUOTA_INO ||
+	    ino == EXT4_GRP_QUOTA_INO)
+		return SCRUB_QUOTA;
+	if (ino == sb->s_orphan_file_inum && ino)
+		return SCRUB_ORPHAN;
+	/* The resize inode's leaves are the reserved GDT blocks. */
+	if (ino == EXT2_RESIZE_INO)
+		return SCRUB_RGDT;
+	return 0;
 }
 
 /* i_block as little-endian bytes, as fsread_walk_blocks wants it. */
@@ -150,7 +171,7 @@ static void map_really_dir_probe(struct fsread *r,
 		return;
 	if (fsread_range_ok(r, blk, 1)) {
 		fsread_add(r, 0, blk, 1, false, "directory probe");
-		fsread_scrub_note(r, SCRUB_PROBE, blk, 1, r->cur_ino, 0);
+		fsread_roles_note(r, SCRUB_PROBE, blk, 1, r->cur_ino, 0);
 	}
 }
 
@@ -169,8 +190,7 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	acl = ext2fs_file_acl_block(fs, inode);
 	if (acl) {
 		fsread_add(r, ino, acl, 1, false, "extended attribute block");
-		if (fsread_range_ok(r, acl, 1))
-			fsread_scrub_note(r, SCRUB_EA_BLOCK, acl, 1, ino, 0);
+		fsread_roles_note(r, SCRUB_EA_BLOCK, acl, 1, ino, 0);
 	}
 	/* The bad-blocks inode has no mode, but a block map all the same. */
 	if (ino == EXT2_BAD_INO)
@@ -185,8 +205,10 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 			    !(inode->i_flags & EXT4_ENCRYPT_FL);
 	r->cur_size = EXT2_I_SIZE(inode);
 	r->cur_is_ea_value = inode->i_flags & EXT4_EA_INODE_FL;
+	r->cur_leaf_role = leaf_role(fs, ino, inode);
 	fsread_walk_blocks(r, ino, ib, extents, meta, all_data);
 	r->cur_is_dir = r->cur_is_symlink = r->cur_is_ea_value = false;
+	r->cur_leaf_role = 0;
 }
 
 /* The superblock's copy of the journal inode's block map. */
@@ -299,6 +321,11 @@ void fsread_map_inodes(struct fsread *r, bool all_data)
 	r->cur_ino = 0;
 	walk_journal_backup(r);
 	r->cur_ino = 0;
-	free(orphans.ino);
+	if (r->roles.on && !r->roles.orphans) {
+		r->roles.orphans = orphans.ino; /* for the scrub stage */
+		r->roles.n_orphans = orphans.n;
+	} else {
+		free(orphans.ino);
+	}
 	free(inode);
 }

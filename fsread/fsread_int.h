@@ -10,6 +10,48 @@
 #include "fsread.h"
 #include "fsread_ondisk.h"
 
+/*
+ * What a mapped block is, for scrubbing.  Dynamic roles come from files
+ * and may overlap (damage): each one is applied.  Static roles are fixed
+ * by the layout; where one is present only the strongest applies.
+ */
+enum scrub_role {
+	SCRUB_EA_VALUE = 1, /* data of an xattr inode (ea_inode) */
+	SCRUB_DIR,	   /* directory block of @ino */
+	SCRUB_SYMLINK,	   /* slow symlink target of @ino (@size bytes) */
+	SCRUB_EA_BLOCK,	   /* extended attribute block */
+	SCRUB_PROBE,	   /* block e2fsck reads to see if @ino is a dir */
+	SCRUB_EXTENT,	   /* extent tree node of @ino */
+	SCRUB_BLOCK_MAP,   /* indirect block: block numbers, nothing else */
+	SCRUB_QUOTA,	   /* quota file block (ids and counts) */
+	SCRUB_ORPHAN,	   /* orphan file block (inode numbers) */
+	SCRUB_STATIC,	   /* --- static roles from here on --- */
+	SCRUB_ITABLE = SCRUB_STATIC, /* inode table of group @ino, from
+					@size */
+	SCRUB_RGDT,	   /* reserved GDT block: block numbers */
+	SCRUB_BITMAP,	   /* block or inode bitmap */
+	SCRUB_MMP,	   /* multi-mount protection block */
+	SCRUB_DESC,	   /* group descriptor block number @size + offset */
+	SCRUB_SUPER,	   /* holds a superblock at byte @size */
+};
+
+struct scrub_run {
+	uint64_t start, count;
+	uint64_t size;	/* SYMLINK: target length; ITABLE: table's 1st blk;
+			   DESC: index of the run's first descriptor block;
+			   SUPER: byte offset of the superblock */
+	uint32_t ino;	/* owner inode, or group for ITABLE */
+	uint8_t role;
+};
+
+struct scrub_roles {
+	bool on;		/* noting (FSREAD_MAP_SCRUB) */
+	struct scrub_run *runs;	/* sorted by start after the map */
+	size_t n, cap;
+	uint32_t *orphans;	/* the orphan list, sorted */
+	size_t n_orphans;
+};
+
 /* Beyond this many warnings about one inode, the rest are only counted. */
 #define FSREAD_WARN_PER_INODE 8
 
@@ -31,7 +73,8 @@ struct fsread {
 	bool cur_is_symlink;	/* ... a symlink whose target can be read */
 	bool cur_is_ea_value;	/* ... an inode holding an xattr's value */
 	uint64_t cur_size;	/* ... and its i_size */
-	struct fsread_scrub *scrub; /* -s: roles noted, then blocks scrubbed */
+	enum scrub_role cur_leaf_role; /* ... or its leaves' other role */
+	struct scrub_roles roles; /* FSREAD_MAP_SCRUB: what blocks are */
 	struct extmap *dirs;	/* directory blocks found by the walk */
 	struct extmap unreadable; /* blocks fsread_read() could not read */
 };
@@ -70,15 +113,17 @@ void fsread_walk_blocks(struct fsread *r, uint32_t ino,
 			const uint8_t *i_block, bool extents,
 			bool leaf_is_meta, bool want_data);
 
-/* Scrubbing (fsread_scrub.c).  @role is an enum scrub_role. */
-errcode_t fsread_scrub_start(struct fsread *r, bool keep_data);
-void fsread_scrub_note(struct fsread *r, int role, uint64_t blk,
+/* Roles for scrubbing (fsread_scrub_roles.c); no-ops unless noting. */
+void fsread_roles_note(struct fsread *r, enum scrub_role role, uint64_t blk,
 		       uint64_t count, uint32_t ino, uint64_t size);
-/* After the walk: index the roles and plan the journal (@meta: the
- * metadata blocks, to tell journal copies of metadata from data). */
-errcode_t fsread_scrub_plan(struct fsread *r, const struct extmap *meta);
-void fsread_scrub_apply(struct fsread *r, uint64_t blk, uint64_t count,
-			uint8_t *buf);
-void fsread_scrub_free(struct fsread *r);
+/* After the walk: the group structures' roles, then sort. */
+void fsread_roles_finish(struct fsread *r);
+/* Take @from's runs too (the backup superblock's view). */
+void fsread_roles_merge(struct fsread *r, const struct scrub_roles *from);
+void fsread_roles_free(struct scrub_roles *roles);
+/* Up to @max runs holding @blk, strongest role first; how many. */
+size_t fsread_roles_at(const struct scrub_roles *roles, uint64_t blk,
+		       const struct scrub_run **out, size_t max);
+bool fsread_is_orphan(const struct fsread *r, uint32_t ino);
 
 #endif

@@ -467,7 +467,7 @@ void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		     leaf ? side_of(leaf, scrub_name_hash(s, d, name, len)) : 0,
 		     name, repl, len);
 	if (!scrub_names_add(d->names, name, repl, len))
-		s->r->fatal = ENOMEM;
+		s->fatal = ENOMEM;
 	memcpy(name, repl, len);
 	s->rep.names++;
 	if (leaf)
@@ -552,7 +552,7 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 	struct dir_state *d = scrub_dir_state(s, ino);
 
 	if (!d) {
-		s->r->fatal = ENOMEM;
+		s->fatal = ENOMEM;
 		return;
 	}
 	if (!d->loaded)

@@ -3,12 +3,12 @@
  * fsread_scrub_int.h --- scrubbing's private parts, shared by the
  * fsread_scrub*.c files.
  *
- * Roles are noted while the filesystem is walked (which blocks are
- * directory blocks of which inode, symlink targets, xattr blocks,
- * directory probes), then indexed with the inode tables and the
- * journal's log.  fsread_read() hands every block it reads to
- * fsread_scrub_apply(), which rewrites it by its role.  Only the thread
- * that reads may scrub: the state is not locked.
+ * Roles are noted while the filesystem is walked (fsread_scrub_roles.c).
+ * A scrub stage (struct fsread_scrub) plans the journal's log when it
+ * is made, then rewrites each block it is given by every role the block
+ * has: default deny, each role's code builds the block from the parts
+ * it understands and zeroes the rest.  Only one thread may scrub: the
+ * state is not locked.
  */
 #ifndef FSREAD_SCRUB_INT_H
 #define FSREAD_SCRUB_INT_H
@@ -18,38 +18,31 @@
 
 #include "fsread_int.h"
 
-enum scrub_role {
-	SCRUB_EA_VALUE = 1, /* data of an xattr inode (ea_inode) */
-	SCRUB_DIR,	   /* directory block of @ino */
-	SCRUB_SYMLINK,	   /* slow symlink target of @ino (@size bytes) */
-	SCRUB_EA_BLOCK,	   /* extended attribute block */
-	SCRUB_PROBE,	   /* block e2fsck reads to see if @ino is a dir */
-	SCRUB_ITABLE,	   /* inode table of group @ino, from @size */
-	SCRUB_KEEP,	   /* superblock, descriptors, bitmaps: never touched,
-			      whatever else claims the block */
-};
-
-struct scrub_run {
-	uint64_t start, count;
-	uint64_t size;	/* SYMLINK: target length; ITABLE: table's 1st blk */
-	uint32_t ino;	/* owner inode, or group for ITABLE */
-	uint8_t role;
-};
-
 /* A bytes -> bytes map and a set of bytes: one directory's names. */
 struct scrub_names;
 
 /* What one journal block becomes. */
-enum journal_action { J_KEEP, J_ZERO, J_DATA, J_DESCRIPTOR, J_COMMIT };
+enum journal_action {
+	J_ZERO, J_SUPER, J_DATA, J_DESCRIPTOR, J_COMMIT, J_REVOKE,
+};
+
+/* How a copy is scrubbed: judged by its own bytes, or by its home
+ * block where the layout fixes what that is. */
+enum copy_kind { COPY_ZERO, COPY_HOME, COPY_EXTENT, COPY_XATTR, COPY_DIR,
+		 COPY_BLOCK_MAP };
 
 struct journal_block {
 	uint64_t pblk;
 	uint64_t target;    /* J_DATA: the filesystem block it is a copy of;
-			       J_COMMIT: the new transaction checksum */
+			       J_DESCRIPTOR: where its tags end */
 	uint32_t patch;	    /* J_DESCRIPTOR: first of its tag patches */
 	uint32_t npatch;
+	uint32_t ino;	    /* J_DATA: the copy's owner, if known */
+	uint32_t crc;	    /* J_COMMIT: the new v1 transaction checksum */
 	uint8_t action;
+	uint8_t kind;	    /* J_DATA: enum copy_kind */
 	bool escaped;	    /* J_DATA: first 4 bytes were the jbd2 magic */
+	bool crc_v1;	    /* J_COMMIT: crc holds a new v1 checksum */
 };
 
 /* A tag whose data block changed: its checksum at @offset. */
@@ -61,9 +54,10 @@ struct journal_patch {
 
 struct fsread_scrub {
 	struct fsread *r;
+	const struct scrub_roles *roles;
+	unsigned keep;	    /* FSREAD_SCRUB_KEEP_* */
 	bool keep_data;	    /* -a: file contents stay */
-	struct scrub_run *runs;
-	size_t n, cap;
+	errcode_t fatal;    /* ENOMEM */
 	struct dir_state **dirs; /* open hash by inode */
 	size_t dirs_cap, dirs_n;
 	struct journal_block *jblocks; /* sorted by pblk */
@@ -72,7 +66,6 @@ struct fsread_scrub {
 	size_t npatches;
 	bool journal_csum;
 	uint32_t journal_seed;
-	const struct extmap *meta; /* while planning: metadata blocks */
 	struct fsread_scrub_report rep;
 };
 
@@ -139,6 +132,17 @@ void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
 		   size_t len);
 void scrub_dirs_free(struct fsread_scrub *s);
 
+/* fsread_scrub_layout.c: superblocks, descriptors, MMP, extent nodes */
+void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at);
+void scrub_desc_block(struct fsread_scrub *s, uint64_t index, uint8_t *buf);
+void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf);
+/* An extent node of @ino (0: owner unknown, checksum left). */
+void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
+			uint8_t *buf);
+/* Extent header and entries in @len bytes, the rest zeroed: true if
+ * anything changed. */
+bool scrub_extent_node(uint8_t *p, size_t len, size_t tail);
+
 /* fsread_scrub_inode.c */
 void scrub_itable_block(struct fsread_scrub *s, uint32_t group,
 			uint64_t first_blk, uint64_t blk, uint8_t *buf);
@@ -154,12 +158,16 @@ void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf);
 
 /* fsread_scrub.c */
 /*
- * Scrub @buf as what lives at filesystem block @blk would be; returns
- * its role, 0 if it has none.  @live: this is the block itself (not a
- * journal copy planned earlier), which a directory counts down.
+ * Scrub @buf as what lives at filesystem block @blk is, by every role it
+ * has; returns the strongest, 0 if it has none (then @buf is left for
+ * the caller to zero).  @live: this is the block itself (not a journal
+ * copy planned earlier), which a directory counts down.
  */
 int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 		      bool live);
+/* The strongest role of block @blk (and its run), 0 if none. */
+int scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
+		  const struct scrub_run **run);
 /* A journal copy of directory block @blk will come by: keep its names. */
 void scrub_count_copy(struct fsread_scrub *s, uint64_t blk);
 

@@ -4,17 +4,21 @@
  *
  * The journal holds copies of metadata blocks, directory blocks and
  * inode tables among them.  The live log (from s_start, transaction by
- * transaction, as replay would read it) is walked once when the map is
- * made: each copy is scrubbed as the block it is a copy of would be, and
- * where its tag carried a checksum that held, the new checksum is noted
- * for the descriptor block (and the descriptor's own tail checksum
- * computed again).  Copies of blocks that are neither scrubbed nor other
- * metadata (file data, in data=journal mode) are zeroed, and so is
- * everything outside the live log: old transactions are never replayed,
- * and nothing says what their blocks were.  The journal superblock, and
- * descriptor, commit and revoke blocks of the live log, stay.  An
- * external journal device has no filesystem to say what a copy is: all
- * of its copies are zeroed.  All journal fields are big-endian.
+ * transaction, as replay would read it) is walked once when the stage
+ * is made.  A copy of a block whose place the layout fixes (superblock,
+ * descriptors, bitmaps, inode tables) is scrubbed as that block; any
+ * other copy is judged by its own bytes, since its home may since have
+ * become something else: an extent node, an xattr block, a directory
+ * block or a block of block numbers is scrubbed as such, anything else
+ * (file data, slow symlinks, what cannot be told) is zeroed.  Where a
+ * tag's checksum held, the new one is noted for the descriptor block.
+ * Descriptor, commit and revoke blocks and the journal superblock keep
+ * their fields and lose their slack; everything outside the live log
+ * (old transactions, the fast-commit area) is zeroed.  An external
+ * journal device has no filesystem to judge by: its copies are zeroed.
+ * A journal inode e2fsck would not use is replaced by the superblock's
+ * backup of its block map, as e2fsck does.  All journal fields are
+ * big-endian.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +42,17 @@ enum {
 #define JBD2_FLAG_SAME_UUID 2U
 #define JBD2_FLAG_LAST_TAG 8U
 #define JBD2_DEFAULT_FC_BLOCKS 256U
+#define JBD2_MIN_JOURNAL_BLOCKS 1024U
+#define JSB_LEN 1024U	    /* the journal superblock's fields */
+#define JSB_PADDING 0x5cU   /* s_padding[40]: up to the checksum */
+#define JSB_CHECKSUM 0xfcU
+#define JSB_NR_USERS 0x40U
+#define JSB_USERS 0x100U
+#define JSB_MAX_USERS 48U
+#define COMMIT_LEN 60U	    /* header, checksum type/size, sums, time */
+#define COMMIT_SUM 16U	    /* h_chksum[0] */
+#define REVOKE_HDR 16U	    /* header and r_count */
+#define XATTR_MAGIC 0xea020000U
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -84,6 +99,38 @@ static struct journal_block *jblock(struct fsread_scrub *s, uint64_t pblk)
 		     : NULL;
 }
 
+/* The journal inode as e2fsck would take it. */
+static bool usable_inode(struct log *g)
+{
+	ext2_filsys fs = g->s->r->fs;
+	blk64_t p = 0;
+
+	return !ext2fs_read_inode(fs, g->ino, &g->inode) &&
+	       g->inode.i_links_count && LINUX_S_ISREG(g->inode.i_mode) &&
+	       EXT2_I_SIZE(&g->inode) / fs->blocksize >=
+		       JBD2_MIN_JOURNAL_BLOCKS &&
+	       !ext2fs_bmap2(fs, g->ino, &g->inode, NULL, 0, 0, NULL, &p) &&
+	       p;
+}
+
+/* Else e2fsck falls back on the superblock's copy of its block map. */
+static bool backup_inode(struct log *g)
+{
+	struct ext2_super_block *sb = g->s->r->fs->super;
+
+	if (sb->s_jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS)
+		return false;
+	memset(&g->inode, 0, sizeof(g->inode));
+	memcpy(g->inode.i_block, sb->s_jnl_blocks, sizeof(g->inode.i_block));
+	g->inode.i_size_high = sb->s_jnl_blocks[15];
+	g->inode.i_size = sb->s_jnl_blocks[16];
+	g->inode.i_links_count = 1;
+	g->inode.i_mode = LINUX_S_IFREG | 0600;
+	if ((sb->s_jnl_blocks[0] & 0xffff) == FSREAD_EXT_MAGIC)
+		g->inode.i_flags = EXT4_EXTENTS_FL;
+	return true;
+}
+
 /* Every block of the journal, zeroed unless the walk says otherwise. */
 static errcode_t map_journal(struct log *g)
 {
@@ -93,7 +140,7 @@ static errcode_t map_journal(struct log *g)
 	if (g->external) {
 		g->nblocks = ext2fs_blocks_count(fs->super);
 	} else {
-		if (ext2fs_read_inode(fs, g->ino, &g->inode))
+		if (!usable_inode(g) && !backup_inode(g))
 			return 0;
 		g->nblocks = EXT2_I_SIZE(&g->inode) / fs->blocksize;
 	}
@@ -107,8 +154,7 @@ static errcode_t map_journal(struct log *g)
 		blk64_t p = l;
 
 		if (!g->external &&
-		    (ext2fs_bmap2(fs, g->ino, &g->inode, NULL, 0, l, NULL,
-				  &p) ||
+		    (ext2fs_bmap2(fs, 0, &g->inode, NULL, 0, l, NULL, &p) ||
 		     !fsread_range_ok(s->r, p, 1)))
 			p = 0;
 		g->pblk[l] = p;
@@ -155,9 +201,97 @@ static bool add_patch(struct fsread_scrub *s, uint32_t offset, uint32_t csum,
 	return true;
 }
 
+/* Is @p a chain of directory entries covering the block? */
+static bool looks_like_dir(const uint8_t *p, unsigned bs)
+{
+	size_t off = 0;
+
+	while (off + 8 <= bs) {
+		unsigned rec = fsread_le16(p + off + 4);
+
+		if (bs == 65536 && (rec == 0 || rec == 65535))
+			rec = 65536;
+		if (rec < 8 || rec % 4 || rec > bs - off || p[off + 6] > rec - 8)
+			return false;
+		off += rec;
+	}
+	return off == bs;
+}
+
+/* Block numbers only (an indirect block, a reserved GDT block)? */
+static bool looks_like_block_map(const struct fsread_scrub *s,
+				 const uint8_t *p, unsigned bs)
+{
+	for (unsigned i = 0; i < bs; i += 4) {
+		uint32_t b = fsread_le32(p + i);
+
+		if (b && !fsread_range_ok(s->r, b, 1))
+			return false;
+	}
+	return true;
+}
+
+/* What a copy of @target holding @buf is to be scrubbed as. */
+static enum copy_kind judge_copy(struct fsread_scrub *s, uint64_t target,
+				 const uint8_t *buf, uint32_t *ino)
+{
+	unsigned bs = s->r->fs->blocksize;
+	const struct scrub_run *run = NULL;
+	int role = scrub_role_of(s, target, &run);
+
+	*ino = run ? run->ino : 0;
+	if (role >= SCRUB_STATIC)
+		return COPY_HOME;
+	if (fsread_le16(buf) == FSREAD_EXT_MAGIC)
+		return role == SCRUB_EXTENT ? COPY_EXTENT
+					    : (*ino = 0, COPY_EXTENT);
+	if (fsread_le32(buf) == XATTR_MAGIC)
+		return COPY_XATTR;
+	if (looks_like_dir(buf, bs) ||
+	    (looks_like_dir(buf, bs - 12) && fsread_le16(buf + bs - 8) == 12)) {
+		if (role != SCRUB_DIR)
+			*ino = 0;
+		return COPY_DIR;
+	}
+	if (looks_like_block_map(s, buf, bs))
+		return COPY_BLOCK_MAP;
+	return COPY_ZERO;
+}
+
+/* Scrub a copy of @target as judged; @live as in scrub_as_fs_block. */
+static void scrub_copy(struct fsread_scrub *s, const struct journal_block *jb,
+		       uint8_t *buf, bool live)
+{
+	struct dir_state *d;
+
+	switch (jb->kind) {
+	case COPY_HOME:
+		if (!scrub_as_fs_block(s, jb->target, buf, live))
+			memset(buf, 0, s->r->fs->blocksize);
+		break;
+	case COPY_EXTENT:
+		scrub_extent_block(s, jb->ino, jb->target, buf);
+		break;
+	case COPY_XATTR:
+		scrub_ea_block(s, jb->target, buf);
+		break;
+	case COPY_DIR:
+		scrub_dir_block(s, jb->ino, jb->target, buf, false);
+		d = jb->ino ? scrub_dir_state(s, jb->ino) : NULL;
+		if (live && d)
+			scrub_dir_done(d);
+		break;
+	case COPY_BLOCK_MAP:
+		break;
+	default:
+		memset(buf, 0, s->r->fs->blocksize);
+		break;
+	}
+}
+
 /*
- * One copy: scrub it as its target, decide what becomes of it, and note
- * a new checksum for its tag (at @tag in descriptor @d) if it held.
+ * One copy: judge it, scrub it, and note a new checksum for its tag (at
+ * @tag in descriptor @d) if it held.
  */
 static void plan_copy(struct log *g, struct journal_block *d,
 		      const uint8_t *tag, size_t tag_off, uint64_t l,
@@ -168,33 +302,26 @@ static void plan_copy(struct log *g, struct journal_block *d,
 	struct journal_block *jb = at(g, l);
 	bool v3 = g->incompat & JBD2_INCOMPAT_CSUM_V3;
 	uint32_t stored, before, after;
-	int role = 0;
 
 	if (!jb || !read_log(g, l, g->copy))
 		return;
 	jb->target = target;
 	jb->escaped = escaped;
+	jb->action = J_DATA;
 	before = tag_csum(s, seq, g->copy, bs);
 	g->crc_old = ext2fs_crc32_be(g->crc_old, g->copy, bs);
 	if (escaped)
 		put_be32(g->copy, JBD2_MAGIC);
-	if (!g->external)
-		role = scrub_as_fs_block(s, target, g->copy, false);
-	if (role) {
-		jb->action = J_DATA;
-		if (role == SCRUB_DIR)
-			scrub_count_copy(s, target);
-	} else if (!g->external && s->meta &&
-		   extmap_contains(s->meta, target)) {
-		jb->action = J_KEEP;
-	} else {
-		jb->action = J_ZERO;
-		memset(g->copy, 0, bs);
-	}
+	jb->kind = g->external ? COPY_ZERO
+			       : (uint8_t)judge_copy(s, target, g->copy,
+						     &jb->ino);
+	if (jb->kind == COPY_DIR && jb->ino)
+		scrub_count_copy(s, target);
+	scrub_copy(s, jb, g->copy, false);
 	if (escaped && be32(g->copy) == JBD2_MAGIC)
 		memset(g->copy, 0, 4);
 	g->crc_new = ext2fs_crc32_be(g->crc_new, g->copy, bs);
-	if (!s->journal_csum || jb->action == J_KEEP)
+	if (!s->journal_csum)
 		return;
 	stored = v3 ? be32(tag + 12) : (uint32_t)(tag[4] << 8 | tag[5]);
 	if (stored != (v3 ? before : (before & 0xffff)))
@@ -203,7 +330,7 @@ static void plan_copy(struct log *g, struct journal_block *d,
 	if (add_patch(s, (uint32_t)(tag_off + (v3 ? 12 : 4)), after, v3))
 		d->npatch++;
 	else
-		s->r->fatal = ENOMEM;
+		s->fatal = ENOMEM;
 }
 
 static size_t tag_size(uint32_t incompat)
@@ -214,21 +341,17 @@ static size_t tag_size(uint32_t incompat)
 }
 
 /* A descriptor block at @l: its copies follow it.  Returns how many. */
-static uint64_t plan_descriptor(struct log *g, uint64_t l, uint32_t seq)
+/* Walk the tags of the descriptor in g->buf: each one's offset, target
+ * and flags to @fn (NULL: none); returns where the tags end. */
+static size_t each_tag(struct log *g, struct journal_block *d, uint64_t l,
+		       uint32_t seq, uint64_t *copies)
 {
 	struct fsread_scrub *s = g->s;
-	unsigned bs = s->r->fs->blocksize;
-	size_t end = bs - (s->journal_csum ? 4 : 0), ts = tag_size(g->incompat);
-	struct journal_block *d = at(g, l);
-	uint64_t next = l, n = 0;
+	size_t end = s->r->fs->blocksize - (s->journal_csum ? 4 : 0);
+	size_t ts = tag_size(g->incompat), off = 12, past = 12;
+	uint64_t next = l;
 
-	if (!d)
-		return 0;
-	d->action = J_DESCRIPTOR;
-	d->patch = (uint32_t)s->npatches;
-	g->crc_old = ext2fs_crc32_be(g->crc_old, g->buf, bs);
-	g->crc_new = ext2fs_crc32_be(g->crc_new, g->buf, bs);
-	for (size_t off = 12; off + ts <= end;) {
+	while (off + ts <= end) {
 		const uint8_t *t = g->buf + off;
 		uint32_t flags = g->incompat & JBD2_INCOMPAT_CSUM_V3
 					 ? be32(t + 4)
@@ -238,13 +361,38 @@ static uint64_t plan_descriptor(struct log *g, uint64_t l, uint32_t seq)
 		if (g->incompat & JBD2_INCOMPAT_64BIT)
 			target |= (uint64_t)be32(t + 8) << 32;
 		next = next + 1 >= g->last ? g->first : next + 1;
-		plan_copy(g, d, t, off, next, target,
-			  flags & JBD2_FLAG_ESCAPE, seq);
-		n++;
+		if (d)
+			plan_copy(g, d, t, off, next, target,
+				  flags & JBD2_FLAG_ESCAPE, seq);
+		(*copies)++;
 		off += ts + (flags & JBD2_FLAG_SAME_UUID ? 0 : 16);
+		past = off < end ? off : end;
 		if (flags & JBD2_FLAG_LAST_TAG)
 			break;
 	}
+	return past;
+}
+
+/* A descriptor block at @l: its copies follow it.  Returns how many. */
+static uint64_t plan_descriptor(struct log *g, uint64_t l, uint32_t seq)
+{
+	struct fsread_scrub *s = g->s;
+	unsigned bs = s->r->fs->blocksize;
+	size_t end = bs - (s->journal_csum ? 4 : 0);
+	struct journal_block *d = at(g, l);
+	uint64_t n = 0;
+
+	if (!d)
+		return 0;
+	d->action = J_DESCRIPTOR;
+	d->patch = (uint32_t)s->npatches;
+	g->crc_old = ext2fs_crc32_be(g->crc_old, g->buf, bs);
+	/* Past the last tag, slack: gone (and so from a v1 sum too). */
+	d->target = each_tag(g, NULL, l, seq, &n);
+	memset(g->buf + d->target, 0, end - (size_t)d->target);
+	g->crc_new = ext2fs_crc32_be(g->crc_new, g->buf, bs);
+	n = 0;
+	each_tag(g, d, l, seq, &n);
 	return n;
 }
 
@@ -258,12 +406,12 @@ static void plan_commit(struct log *g, struct journal_block *jb)
 {
 	const uint8_t *b = g->buf;
 
-	jb->action = J_KEEP;
+	jb->action = J_COMMIT;
 	if (g->crc32_v1 && b[12] == JBD2_CRC32_CHKSUM &&
 	    b[13] == JBD2_CRC32_CHKSUM_SIZE && be32(b + 16) == g->crc_old &&
 	    g->crc_old != g->crc_new) {
-		jb->action = J_COMMIT;
-		jb->target = g->crc_new;
+		jb->crc_v1 = true;
+		jb->crc = g->crc_new;
 	}
 	g->crc_old = g->crc_new = ~0U;
 }
@@ -274,7 +422,7 @@ static void walk_log(struct log *g, uint32_t start, uint32_t seq)
 	uint64_t l = start, budget = g->last - g->first;
 
 	g->crc_old = g->crc_new = ~0U;
-	while (budget-- && !g->s->r->fatal && read_log(g, l, g->buf)) {
+	while (budget-- && !g->s->fatal && read_log(g, l, g->buf)) {
 		struct journal_block *jb = at(g, l);
 		uint32_t type = be32(g->buf + 4);
 		uint64_t copies = 0;
@@ -288,7 +436,7 @@ static void walk_log(struct log *g, uint32_t start, uint32_t seq)
 			plan_commit(g, jb);
 			seq++;
 		} else if (type == JBD2_REVOKE) {
-			jb->action = J_KEEP;
+			jb->action = J_REVOKE;
 		} else {
 			return;
 		}
@@ -313,7 +461,7 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 	type = be32(b + 4);
 	if ((type != JBD2_SB_V1 && type != JBD2_SB_V2) || be32(b + 12) != bs)
 		return;
-	at(g, sb_l)->action = J_KEEP;
+	at(g, sb_l)->action = J_SUPER;
 	maxlen = be32(b + 16);
 	g->first = be32(b + 20);
 	g->incompat = type == JBD2_SB_V2 ? be32(b + 40) : 0;
@@ -358,15 +506,21 @@ errcode_t scrub_journal_plan(struct fsread_scrub *s)
 		err = ENOMEM;
 	if (!err && g.nblocks) {
 		g.copy = g.buf + fs->blocksize;
-		/* An external device's own superblock stays. */
-		for (uint64_t l = 0; g.external && l < sb_l; l++)
-			if (at(&g, l))
-				at(&g, l)->action = J_KEEP;
+		/* An external device's own superblock, scrubbed as one. */
+		for (uint64_t l = 0; g.external && l < sb_l; l++) {
+			struct journal_block *jb = at(&g, l);
+
+			if (!jb)
+				continue;
+			jb->action = J_DATA;
+			jb->kind = COPY_HOME;
+			jb->target = l;
+		}
 		parse_superblock(&g, sb_l);
 	}
 	free(g.buf);
 	free(g.pblk);
-	return err ? err : s->r->fatal;
+	return err ? err : s->fatal;
 }
 
 bool scrub_is_journal(struct fsread_scrub *s, uint64_t pblk)
@@ -374,20 +528,35 @@ bool scrub_is_journal(struct fsread_scrub *s, uint64_t pblk)
 	return jblock(s, pblk) != NULL;
 }
 
-/* New tag checksums; the tail checksum again if it held. */
+/* A v2/v3 checksum over the whole block, at @at (zero while summed). */
+static bool block_sum_holds(const struct fsread_scrub *s, uint8_t *buf,
+			    unsigned bs, size_t at)
+{
+	uint32_t stored = be32(buf + at);
+	bool ok;
+
+	memset(buf + at, 0, 4);
+	ok = ext2fs_crc32c_le(s->journal_seed, buf, bs) == stored;
+	put_be32(buf + at, stored);
+	return ok;
+}
+
+static void block_sum_set(struct fsread_scrub *s, uint8_t *buf, unsigned bs,
+			  size_t at)
+{
+	memset(buf + at, 0, 4);
+	put_be32(buf + at, ext2fs_crc32c_le(s->journal_seed, buf, bs));
+	s->rep.csums++;
+}
+
+/* New tag checksums, slack zeroed; the tail checksum again if it held. */
 static void patch_descriptor(struct fsread_scrub *s,
 			     const struct journal_block *jb, uint8_t *buf,
 			     unsigned bs)
 {
-	uint32_t stored = 0;
-	bool tail_ok = false;
+	size_t end = bs - (s->journal_csum ? 4 : 0);
+	bool tail_ok = s->journal_csum && block_sum_holds(s, buf, bs, end);
 
-	if (s->journal_csum) {
-		stored = be32(buf + bs - 4);
-		memset(buf + bs - 4, 0, 4);
-		tail_ok = ext2fs_crc32c_le(s->journal_seed, buf, bs) == stored;
-		put_be32(buf + bs - 4, stored);
-	}
 	for (uint32_t i = 0; i < jb->npatch; i++) {
 		const struct journal_patch *p = &s->patches[jb->patch + i];
 
@@ -398,12 +567,59 @@ static void patch_descriptor(struct fsread_scrub *s,
 			buf[p->offset + 1] = (uint8_t)p->csum;
 		}
 	}
-	if (tail_ok && jb->npatch) {
-		memset(buf + bs - 4, 0, 4);
-		put_be32(buf + bs - 4,
-			 ext2fs_crc32c_le(s->journal_seed, buf, bs));
+	if (jb->target < end)
+		memset(buf + jb->target, 0, end - (size_t)jb->target);
+	if (tail_ok)
+		block_sum_set(s, buf, bs, end);
+}
+
+/* Header, checksum and times stay; the rest goes. */
+static void scrub_commit(struct fsread_scrub *s, const struct journal_block *jb,
+			 uint8_t *buf, unsigned bs)
+{
+	bool v23 = s->journal_csum && block_sum_holds(s, buf, bs, COMMIT_SUM);
+
+	memset(buf + 14, 0, 2);
+	memset(buf + COMMIT_SUM + 4, 0, 28);
+	memset(buf + COMMIT_LEN, 0, bs - COMMIT_LEN);
+	if (jb->crc_v1) {
+		put_be32(buf + COMMIT_SUM, jb->crc);
 		s->rep.csums++;
+	} else if (v23) {
+		block_sum_set(s, buf, bs, COMMIT_SUM);
 	}
+}
+
+static void scrub_revoke(struct fsread_scrub *s, uint8_t *buf, unsigned bs)
+{
+	size_t end = bs - (s->journal_csum ? 4 : 0);
+	bool tail_ok = s->journal_csum && block_sum_holds(s, buf, bs, end);
+	size_t used = be32(buf + 12);
+
+	if (used < REVOKE_HDR)
+		used = REVOKE_HDR;
+	if (used < end)
+		memset(buf + used, 0, end - used);
+	if (tail_ok)
+		block_sum_set(s, buf, bs, end);
+}
+
+/* Fields, and the users there are; padding and the block's rest go. */
+static void scrub_jsb(uint8_t *buf, unsigned bs)
+{
+	uint32_t users = be32(buf + JSB_NR_USERS);
+	uint32_t stored = be32(buf + JSB_CHECKSUM);
+	bool csum_ok;
+
+	memset(buf + JSB_CHECKSUM, 0, 4);
+	csum_ok = stored && ext2fs_crc32c_le(~0U, buf, JSB_LEN) == stored;
+	memset(buf + JSB_PADDING, 0, JSB_CHECKSUM - JSB_PADDING);
+	if (users < JSB_MAX_USERS)
+		memset(buf + JSB_USERS + 16 * users, 0,
+		       16 * (JSB_MAX_USERS - users));
+	memset(buf + JSB_LEN, 0, bs - JSB_LEN);
+	put_be32(buf + JSB_CHECKSUM,
+		 csum_ok ? ext2fs_crc32c_le(~0U, buf, JSB_LEN) : stored);
 }
 
 void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf)
@@ -412,26 +628,32 @@ void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf)
 	unsigned bs = s->r->fs->blocksize;
 
 	switch (jb->action) {
-	case J_ZERO:
-		memset(buf, 0, bs);
-		s->rep.journal_zeroed++;
-		break;
 	case J_DATA:
 		if (jb->escaped)
 			put_be32(buf, JBD2_MAGIC);
-		scrub_as_fs_block(s, jb->target, buf, true);
+		scrub_copy(s, jb, buf, true);
 		if (jb->escaped && be32(buf) == JBD2_MAGIC)
 			memset(buf, 0, 4);
-		s->rep.journal_scrubbed++;
+		if (jb->kind == COPY_ZERO)
+			s->rep.journal_zeroed++;
+		else
+			s->rep.journal_scrubbed++;
 		break;
 	case J_DESCRIPTOR:
 		patch_descriptor(s, jb, buf, bs);
 		break;
 	case J_COMMIT:
-		put_be32(buf + 16, (uint32_t)jb->target);
-		s->rep.csums++;
+		scrub_commit(s, jb, buf, bs);
+		break;
+	case J_REVOKE:
+		scrub_revoke(s, buf, bs);
+		break;
+	case J_SUPER:
+		scrub_jsb(buf, bs);
 		break;
 	default:
+		memset(buf, 0, bs);
+		s->rep.journal_zeroed++;
 		break;
 	}
 }

@@ -155,14 +155,14 @@ bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
 	struct scrub_pool *p = pool_for(d, len);
 
 	if (!p) {
-		s->r->fatal = ENOMEM;
+		s->fatal = ENOMEM;
 		return false;
 	}
 	while (!take(d, p, lo, hi, out)) {
 		if (p->n >= POOL_MAX)
 			return false;
 		if (!grow(s, d, p)) {
-			s->r->fatal = ENOMEM;
+			s->fatal = ENOMEM;
 			return false;
 		}
 	}

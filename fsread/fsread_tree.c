@@ -10,7 +10,6 @@
 
 #include "fsread_err.h"
 #include "fsread_int.h"
-#include "fsread_scrub_int.h"
 
 struct walk {
 	struct fsread *r;
@@ -43,18 +42,18 @@ static void add_leaf(struct walk *w, uint64_t blk, uint64_t count)
 		    fsread_range_ok(w->r, blk, count) &&
 		    extmap_add(w->r->dirs, blk, count))
 			w->r->fatal = ENOMEM;
-		if (w->r->scrub && fsread_range_ok(w->r, blk, count)) {
-			if (w->r->cur_is_dir)
-				fsread_scrub_note(w->r, SCRUB_DIR, blk, count,
-						  w->ino, 0);
-			else if (w->r->cur_is_symlink)
-				fsread_scrub_note(w->r, SCRUB_SYMLINK, blk,
-						  count, w->ino,
-						  w->r->cur_size);
-			else if (w->r->cur_is_ea_value)
-				fsread_scrub_note(w->r, SCRUB_EA_VALUE, blk,
-						  count, w->ino, 0);
-		}
+		if (w->r->cur_is_dir)
+			fsread_roles_note(w->r, SCRUB_DIR, blk, count, w->ino,
+					  0);
+		else if (w->r->cur_is_symlink)
+			fsread_roles_note(w->r, SCRUB_SYMLINK, blk, count,
+					  w->ino, w->r->cur_size);
+		else if (w->r->cur_is_ea_value)
+			fsread_roles_note(w->r, SCRUB_EA_VALUE, blk, count,
+					  w->ino, 0);
+		else if (w->r->cur_leaf_role)
+			fsread_roles_note(w->r, w->r->cur_leaf_role, blk,
+					  count, w->ino, 0);
 	}
 	else if (w->want_data)
 		fsread_add(w->r, w->ino, blk, count, true, "data");
@@ -76,6 +75,7 @@ static void walk_extent_child(struct walk *w, uint64_t blk, unsigned depth)
 		return;
 	}
 	fsread_add(r, w->ino, blk, 1, false, "extent tree node");
+	fsread_roles_note(r, SCRUB_EXTENT, blk, 1, w->ino, 0);
 	if (read_node(w, blk, buf, "extent tree node"))
 		walk_extent_node(w, buf, r->fs->blocksize, (int)depth);
 }
@@ -129,6 +129,7 @@ static void walk_indirect(struct walk *w, uint64_t blk, unsigned level)
 		return;
 	}
 	fsread_add(r, w->ino, blk, 1, false, "indirect block");
+	fsread_roles_note(r, SCRUB_BLOCK_MAP, blk, 1, w->ino, 0);
 	if (!read_node(w, blk, buf, "indirect block"))
 		return;
 	for (unsigned i = 0; i < per_block && !r->fatal; i++) {

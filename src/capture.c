@@ -45,6 +45,7 @@ struct capture {
 	char *base_name;	  /* as the overlay's header names it */
 	struct qcow_digest_entry *base_dg; /* its chain's digests, if any */
 	uint64_t n_base_dg;
+	struct fsread_scrub_report scrubbed; /* -s: of the last pass */
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -212,6 +213,11 @@ static unsigned default_threads(void)
 	return n > CAPTURE_MAX_THREADS ? CAPTURE_MAX_THREADS : (unsigned)n;
 }
 
+static unsigned scrub_keep(const struct capture_opts *o)
+{
+	return (o->all_data ? FSREAD_SCRUB_KEEP_DATA : 0) | o->scrub_keep;
+}
+
 /* Every mapped block, in order, into @s. */
 static errcode_t copy_blocks(struct capture *c, struct sink *s,
 			     const char *label)
@@ -231,12 +237,23 @@ static errcode_t copy_blocks(struct capture *c, struct sink *s,
 		.stats = &c->stats,
 	};
 	bool failed_read = false;
-	errcode_t err;
+	errcode_t err = 0;
 
+	/* A new stage for each pass: a stream's planning pass and its
+	 * copy then scrub to the same bytes. */
+	if (c->o->scrub)
+		err = fsread_scrub_new(c->fs, scrub_keep(c->o), &cc.scrub);
+	if (err) {
+		com_err("e2qcow", err, "while planning how to scrub '%s'",
+			c->o->source);
+		return err;
+	}
 	progress_start(&c->prog, c->o->progress, label,
 		       extmap_total(&c->map) * c->info.block_size, true);
 	err = capture_copy_run(&cc, &failed_read);
 	progress_end(&c->prog);
+	fsread_scrub_get_report(cc.scrub, &c->scrubbed);
+	fsread_scrub_free(cc.scrub);
 	if (err && err != FSREAD_ERR_CANCELLED)
 		com_err("e2qcow", err, "while %s '%s'",
 			failed_read ? "reading" : "writing",
@@ -470,7 +487,7 @@ static void report_scrub(const struct capture *c)
 
 	if (!c->o->scrub || c->o->quiet)
 		return;
-	fsread_scrub_get_report(c->fs, &r);
+	r = c->scrubbed;
 	fprintf(stderr,
 		"e2qcow: scrubbed: %llu names (%llu in hash-indexed "
 		"directories), %llu inline directories, %llu symlink targets, "

@@ -91,6 +91,9 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		memset(slot->buf + (filled - start), 0, (size_t)(b - filled));
 		err = fsread_read(cc->fs, r->start + st->at, n,
 				  slot->buf + (b - start), cc->stats);
+		if (!err && cc->scrub)
+			err = fsread_scrub_blocks(cc->scrub, r->start + st->at,
+						  n, slot->buf + (b - start));
 		if (err) {
 			st->read_failed = true;
 			return err;

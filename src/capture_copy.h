@@ -19,6 +19,7 @@
 
 struct capture_copy {
 	struct fsread *fs;
+	struct fsread_scrub *scrub; /* -s: each block read goes through it */
 	const struct extmap *map;
 	unsigned block_size;
 	uint64_t size;	/* of the filesystem, bytes */

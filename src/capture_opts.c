@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capture_opts.h"
+#include "fsread.h"
 #include "qcow_compress.h"
 
 enum {
@@ -18,7 +19,8 @@ enum {
 	OPT_COMPARE,
 	OPT_FORMAT,
 	OPT_BASE,
-	OPT_TRUST_DIGESTS
+	OPT_TRUST_DIGESTS,
+	OPT_SCRUB_KEEP
 };
 
 /* zstd: smaller and several times faster than zlib at its default. */
@@ -39,10 +41,15 @@ void capture_usage(FILE *f)
 	      "may be - for standard output.\n"
 	      "\n"
 	      "  -a                 also capture all file data (a backup)\n"
-	      "  -s, --scrub        replace every file name, symlink target and\n"
-	      "                     user./trusted. xattr, zero inline file data: an\n"
-	      "                     image for a public bug report (with -a, file\n"
-	      "                     contents stay; names still go)\n"
+	      "  -s, --scrub        for a public bug report: replace every name,\n"
+	      "                     symlink target and xattr, zero file data, the\n"
+	      "                     label, last-mounted path, mount options, MMP\n"
+	      "                     names, the boot sector and every byte that is\n"
+	      "                     not structure (with -a, file contents stay)\n"
+	      "      --scrub-keep=LIST\n"
+	      "                     with -s, keep some of these: label, mount\n"
+	      "                     (last-mounted path, mount options), errors\n"
+	      "                     (error function names), mmp, boot\n"
 	      "  -r, --raw          write a sparse raw image instead of qcow2\n"
 	      "  -b SUPERBLOCK      open the filesystem from this backup superblock\n"
 	      "  -B BLOCKSIZE       block size of that superblock (default: probe)\n"
@@ -174,6 +181,40 @@ static int parse_compress(const char *arg, struct capture_opts *o)
 	return 0;
 }
 
+/* --scrub-keep=label,mount,...: what -s leaves as it was. */
+static int parse_scrub_keep(const char *arg, struct capture_opts *o)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} words[] = {
+		{ "label", FSREAD_SCRUB_KEEP_LABEL },
+		{ "mount", FSREAD_SCRUB_KEEP_MOUNT },
+		{ "errors", FSREAD_SCRUB_KEEP_ERRORS },
+		{ "mmp", FSREAD_SCRUB_KEEP_MMP },
+		{ "boot", FSREAD_SCRUB_KEEP_BOOT },
+	};
+	const char *p = arg;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (strlen(words[i].name) == len &&
+			    !strncmp(p, words[i].name, len))
+				break;
+		if (i == sizeof(words) / sizeof(words[0]))
+			return usage_error("--scrub-keep takes label, mount, "
+					   "errors, mmp and boot, separated "
+					   "by commas",
+					   arg);
+		o->scrub_keep |= words[i].bit;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
 static int parse_one(int c, struct capture_opts *o)
 {
 	uint64_t v;
@@ -238,6 +279,8 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_TRUST_DIGESTS:
 		o->trust_digests = true;
 		break;
+	case OPT_SCRUB_KEEP:
+		return parse_scrub_keep(optarg, o);
 	case OPT_COMPARE:
 		o->compare = true;
 		break;
@@ -291,6 +334,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "base", required_argument, NULL, OPT_BASE },
 		{ "trust-digests", no_argument, NULL, OPT_TRUST_DIGESTS },
+		{ "scrub-keep", required_argument, NULL, OPT_SCRUB_KEEP },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -340,6 +384,8 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 				   NULL);
 	if (o->trust_digests && !o->base)
 		return usage_error("--trust-digests goes with --base", NULL);
+	if (o->scrub_keep && !o->scrub)
+		return usage_error("--scrub-keep goes with -s", NULL);
 	if (o->scrub && o->e2i)
 		return usage_error("-s does not go with --format=e2i (libext2fs "
 				   "writes that format from the source as it is)",

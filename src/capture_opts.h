@@ -33,6 +33,7 @@ struct capture_opts {
 	bool dry_run;	       /* -n: list the blocks, write nothing */
 	bool e2i;	       /* --format=e2i: e2image's own format */
 	bool scrub;	       /* -s, --scrub: names, targets, xattrs replaced */
+	unsigned scrub_keep;   /* --scrub-keep: FSREAD_SCRUB_KEEP_* */
 	const char *base;      /* --base: an overlay of this earlier capture */
 	bool trust_digests;    /* --trust-digests: compare with the base by
 				  its digests instead of reading it */

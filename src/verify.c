@@ -183,6 +183,7 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	struct extmap map;
 	char mode[64], uuid[64], have[40], bs[32], blocks[32];
 	unsigned flags = 0;
+	struct fsread_scrub *scrub = NULL;
 	uint8_t *a = NULL, *b = NULL;
 	errcode_t err;
 
@@ -222,6 +223,14 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	}
 	extmap_init(&map);
 	err = fsread_map(fs, flags, &map, &st);
+	/* Scrubbed as the capture scrubbed: by a stage seeing the same
+	 * blocks in the same order. */
+	if (!err && (flags & FSREAD_MAP_SCRUB))
+		err = fsread_scrub_new(fs,
+				       flags & FSREAD_MAP_ALL_DATA
+					       ? FSREAD_SCRUB_KEEP_DATA
+					       : 0,
+				       &scrub);
 	a = malloc(SOURCE_CHUNK);
 	b = malloc(SOURCE_CHUNK);
 	if (!err && (!a || !b))
@@ -236,6 +245,9 @@ static int verify_source(struct qcow_reader *img, const char *image,
 			uint64_t off = (run->start + k) * fi.block_size;
 
 			err = fsread_read(fs, run->start + k, n, a, NULL);
+			if (!err && scrub)
+				err = fsread_scrub_blocks(scrub, run->start + k,
+							  n, a);
 			if (!err)
 				err = qcow_reader_pread(
 					img, b, (size_t)(n * fi.block_size), off);
@@ -254,6 +266,7 @@ static int verify_source(struct qcow_reader *img, const char *image,
 			source);
 	free(a);
 	free(b);
+	fsread_scrub_free(scrub);
 	extmap_free(&map);
 	fsread_close(fs);
 	return err ? EXIT_FAILED : EXIT_OK;
