@@ -201,8 +201,7 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 	}
 	i_block_bytes(inode, extents, ib);
 	r->cur_is_dir = LINUX_S_ISDIR(inode->i_mode);
-	r->cur_is_symlink = LINUX_S_ISLNK(inode->i_mode) &&
-			    !(inode->i_flags & EXT4_ENCRYPT_FL);
+	r->cur_is_symlink = LINUX_S_ISLNK(inode->i_mode);
 	r->cur_size = EXT2_I_SIZE(inode);
 	r->cur_is_ea_value = inode->i_flags & EXT4_EA_INODE_FL;
 	r->cur_leaf_role = leaf_role(fs, ino, inode);

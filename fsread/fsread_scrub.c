@@ -32,6 +32,9 @@ errcode_t fsread_scrub_new(struct fsread *r, unsigned keep,
 	s->roles = t;
 	s->keep = keep;
 	s->keep_data = keep & FSREAD_SCRUB_KEEP_DATA;
+	s->mask = malloc(r->fs->blocksize);
+	if (!s->mask)
+		s->fatal = ENOMEM;
 	/* How many blocks each directory has: its names go when done. */
 	for (size_t i = 0; i < t->n && !s->fatal; i++) {
 		struct dir_state *d;
@@ -60,6 +63,7 @@ void fsread_scrub_free(struct fsread_scrub *s)
 	scrub_dirs_free(s);
 	free(s->jblocks);
 	free(s->patches);
+	free(s->mask);
 	free(s);
 }
 

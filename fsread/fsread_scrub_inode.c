@@ -1,32 +1,42 @@
 // SPDX-License-Identifier: MIT
 /*
- * fsread_scrub_inode.c --- what inodes and xattr blocks say of names and
- * contents: fast and inline symlink targets, inline directories, inline
- * file data (zeroed: it is file content, kept only with -a), and the
- * names and values of user. and trusted. extended attributes.  security.
- * labels, ACLs and system. attributes keep their bytes.
+ * fsread_scrub_inode.c --- inodes and xattrs.  Default deny: of each
+ * inode only its fields, its block map (extent root entries, or block
+ * numbers), fast or inline symlink targets (replaced up to the first
+ * NUL, as e2fsck measures them), inline directory entries (names
+ * replaced) and its xattr table survive; unused inodes lose i_block.
+ * Of xattrs, in inodes and blocks alike, names are replaced in every
+ * namespace but ACLs, known security labels, system.data and the
+ * encryption context, values are zeroed but those, and every byte that
+ * is neither an entry nor a kept value is zeroed.  Inline file data is
+ * zeroed unless all data is kept.
  *
- * Every inode of a captured inode-table block goes through, used or not
- * (unused ones can still hold an old target or inline data).  Inode,
- * xattr-entry, xattr-block hash and block checksums that verified before
- * are computed again; those that did not stay as they were, so e2fsck
- * reports the same damage.  Fields are read little-endian, by offset.
+ * Inode, xattr-entry, xattr-block hash and block checksums that verified
+ * before are computed again; those that did not stay as they were, so
+ * e2fsck reports the same damage.  Fields are read little-endian, by
+ * offset.
  */
 #include <string.h>
 
 #include "fsread_scrub_int.h"
 
 enum {
-	I_MODE = 0x00, I_SIZE_LO = 0x04, I_FLAGS = 0x20, I_BLOCK = 0x28,
-	I_BLOCK_LEN = 60, I_SIZE_HIGH = 0x6c, I_EXTRA_ISIZE = 0x80,
-	GOOD_OLD_INODE = 128,
+	I_MODE = 0x00, I_SIZE_LO = 0x04, I_LINKS = 0x1a, I_FLAGS = 0x20,
+	I_BLOCK = 0x28, I_BLOCK_LEN = 60, I_SIZE_HIGH = 0x6c,
+	I_EXTRA_ISIZE = 0x80, GOOD_OLD_INODE = 128,
+	EXTRA_KNOWN = 32,   /* i_extra_isize .. i_projid */
+	EXTRA_CSUM_END = 4, /* i_extra_isize and i_checksum_hi */
 };
 #define XATTR_MAGIC 0xea020000U
 #define XATTR_HDR 32U	     /* of an xattr block */
 #define XATTR_ENTRY 16U
 #define XATTR_USER 1
-#define XATTR_TRUSTED 4
+#define XATTR_ACL_ACCESS 2
+#define XATTR_ACL_DEFAULT 3
+#define XATTR_SECURITY 6
 #define XATTR_SYSTEM 7
+#define XATTR_RICHACL 8
+#define XATTR_ENCRYPTION 9
 #define MAX_XATTRS 128	     /* names kept for uniqueness, per list */
 
 enum inline_kind { INLINE_NONE, INLINE_FILE, INLINE_DIR, INLINE_SYMLINK };
@@ -39,19 +49,38 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* Every byte but '/' and NUL replaced: the path's shape stays (e2fsck
- * measures a target up to its first NUL), its names go. */
+/* Every byte before the first NUL but '/' replaced, every byte after it
+ * zeroed: the path's shape and length as e2fsck measures it (up to its
+ * first NUL) stay, its names go. */
 static void scramble_path(uint32_t ino, uint8_t *p, size_t len)
 {
 	uint64_t counter = 0;
+	size_t end = strnlen((const char *)p, len);
 	uint8_t c;
 
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '/' || p[i] == 0)
+	for (size_t i = 0; i < end; i++) {
+		if (p[i] == '/')
 			continue;
 		scrub_gen_chars(ino ^ 0x5bd1e995U, &counter, &c, 1, false);
 		p[i] = c;
 	}
+	memset(p + end, 0, len - end);
+}
+
+/* An encrypted target: its length (2 bytes) and ciphertext stay. */
+static void keep_ciphertext(uint8_t *p, size_t len)
+{
+	size_t used = len >= 2 ? 2 + (size_t)fsread_le16(p) : 0;
+
+	if (used < len)
+		memset(p + used, 0, len - used);
+}
+
+/* Is the inode's encryption flag one e2fsck and the kernel honour? */
+static bool is_encrypted(const struct fsread_scrub *s, uint32_t flags)
+{
+	return (flags & EXT4_ENCRYPT_FL) &&
+	       ext2fs_has_feature_encrypt(s->r->fs->super);
 }
 
 struct xattr_list {
@@ -147,18 +176,15 @@ static bool scrub_inline_value(struct xattr_list *l, uint8_t *v, size_t len)
 		scrub_dirents(s, d, v, len);
 		return len != 0;
 	}
-	case INLINE_FILE:
+	default:
+		/* File data, or a system.data the inode does not use. */
 		if (s->keep_data)
 			return false;
 		memset(v, 0, len);
 		return len != 0;
-	default:
-		return false;
 	}
 }
 
-/* Entries from @first to @end (at most), values at @vbase + offset up to
- * @vend; stops at the list's end or where an entry runs off. */
 /* The 4 zero bytes that end an entry list, or NULL. */
 static uint8_t *list_end(uint8_t *first, uint8_t *end)
 {
@@ -184,38 +210,110 @@ static void zero_value(uint8_t *value, size_t len, const uint8_t *table_end)
 	memset(value, 0, len);
 }
 
+enum xattr_policy { XA_SCRUB, XA_KEEP, XA_INLINE };
+
+static bool name_is(const uint8_t *name, unsigned len, const char *want)
+{
+	return strlen(want) == len && !memcmp(name, want, len);
+}
+
+/* Security labels: policy words, not a user's text (README says so). */
+static bool is_security_label(const uint8_t *name, unsigned len)
+{
+	static const char *const labels[] = {
+		"selinux", "SMACK64", "SMACK64EXEC", "SMACK64TRANSMUTE",
+		"SMACK64MMAP", "SMACK64IPIN", "SMACK64IPOUT", "apparmor",
+		"capability",
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (name_is(name, len, labels[i]))
+			return true;
+	return false;
+}
+
+/* What of an xattr stays: ACLs (ids and permissions), security labels,
+ * the encryption context, inline data (scrubbed as what it is); every
+ * other name in every namespace is replaced and its value zeroed. */
+static enum xattr_policy policy_of(unsigned idx, const uint8_t *name,
+				   unsigned len)
+{
+	switch (idx) {
+	case XATTR_ACL_ACCESS:
+	case XATTR_ACL_DEFAULT:
+	case XATTR_RICHACL:
+		return len ? XA_SCRUB : XA_KEEP;
+	case XATTR_SECURITY:
+		return is_security_label(name, len) ? XA_KEEP : XA_SCRUB;
+	case XATTR_SYSTEM:
+		return name_is(name, len, "data") ? XA_INLINE : XA_SCRUB;
+	case XATTR_ENCRYPTION:
+		return name_is(name, len, "c") ? XA_KEEP : XA_SCRUB;
+	default:
+		return XA_SCRUB;
+	}
+}
+
+/* Mark [@p, @p+@len) of the region at @first as structure to keep. */
+static void mark(uint8_t *mask, const uint8_t *first, const uint8_t *end,
+		 const uint8_t *p, size_t len)
+{
+	if (p < first) {
+		if ((size_t)(first - p) >= len)
+			return;
+		len -= (size_t)(first - p);
+		p = first;
+	}
+	if (p >= end)
+		return;
+	if (len > (size_t)(end - p))
+		len = (size_t)(end - p);
+	memset(mask + (p - first), 1, len);
+}
+
+/*
+ * The entry table from @first to @end (at most), values at @vbase +
+ * offset up to @vend: names and values scrubbed by policy, then every
+ * byte of [@first, @end) that is neither an entry nor a kept value
+ * zeroed.
+ */
 static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
-			     uint8_t *end, uint8_t *vbase, uint8_t *vend)
+			 uint8_t *end, uint8_t *vbase, uint8_t *vend)
 {
 	ext2_filsys fs = l->s->r->fs;
 	uint8_t *e = first, *table_end = list_end(first, end);
+	uint8_t *mask = l->s->mask;
 
+	memset(mask, 0, (size_t)(end - first));
 	while (e + 4 <= end && fsread_le32(e)) {
 		unsigned name_len = e[0], idx = e[1];
 		size_t voff = fsread_le16(e + 2);
 		uint32_t vsize = fsread_le32(e + 8), old = fsread_le32(e + 12);
 		size_t esize = (XATTR_ENTRY + name_len + 3) & ~3U;
+		size_t vpad = ((size_t)vsize + 3) & ~(size_t)3;
 		uint8_t *value = NULL;
 		bool touched = false, old_ok, hash_ok;
+		enum xattr_policy pol;
 
 		if (e + XATTR_ENTRY > end || esize > (size_t)(end - e))
-			return;
+			break;
+		mark(mask, first, end, e, esize);
 		/* Hashing reads the value in 4-byte words: all must fit. */
 		if (!fsread_le32(e + 4) && vsize &&
 		    voff <= (size_t)(vend - vbase) &&
-		    ((size_t)vsize + 3) / 4 * 4 <= (size_t)(vend - vbase) - voff)
+		    vpad <= (size_t)(vend - vbase) - voff)
 			value = vbase + voff;
 		old_ok = (value || !vsize || fsread_le32(e + 4)) &&
 			 hash_holds(fs, e, value, old);
-		if (idx == XATTR_USER || idx == XATTR_TRUSTED) {
+		pol = policy_of(idx, e + XATTR_ENTRY, name_len);
+		if (pol == XA_SCRUB) {
 			new_xattr_name(l, idx, e + XATTR_ENTRY, name_len);
 			if (value)
-				zero_value(value, vsize,
+				zero_value(value, vpad,
 					   table_end ? table_end + 4 : end);
 			l->s->rep.xattrs++;
 			touched = true;
-		} else if (idx == XATTR_SYSTEM && name_len == 4 &&
-			   !memcmp(e + XATTR_ENTRY, "data", 4) && value) {
+		} else if (pol == XA_INLINE && value) {
 			/* Past the entry table only (see zero_value). */
 			uint8_t *from = table_end ? table_end + 4 : end;
 			size_t skip = value < from ? (size_t)(from - value) : 0;
@@ -223,6 +321,11 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 			if (skip < vsize)
 				touched = scrub_inline_value(l, value + skip,
 							     vsize - skip);
+			if (skip < vpad && vpad > vsize)
+				zero_value(value + vsize, vpad - vsize, from);
+			mark(mask, first, end, value, vpad);
+		} else if (value) {
+			mark(mask, first, end, value, vpad);
 		}
 		if (touched && old_ok) {
 			put_le32(e + 12, entry_hash(fs, e, value, &hash_ok));
@@ -231,18 +334,26 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 		l->changed |= touched;
 		e += esize;
 	}
+	/* The list's 4-byte end, where it was found. */
+	if (e + 4 <= end && !fsread_le32(e))
+		mark(mask, first, end, e, 4);
+	for (size_t i = 0; i < (size_t)(end - first); i++) {
+		if (!mask[i] && first[i]) {
+			first[i] = 0;
+			l->changed = true;
+		}
+	}
 }
 
 static bool scrub_fast_symlink(struct fsread_scrub *s, uint32_t ino,
-			       uint8_t *p, uint64_t size, uint32_t flags)
+			       uint8_t *p, bool encrypted)
 {
-	if (flags & EXT4_INLINE_DATA_FL)
-		size = size < I_BLOCK_LEN ? size : I_BLOCK_LEN;
-	else if (!ext2fs_is_fast_symlink((struct ext2_inode *)p))
-		return false;
-	scramble_path(ino, p + I_BLOCK, (size_t)size);
+	if (encrypted)
+		keep_ciphertext(p + I_BLOCK, I_BLOCK_LEN);
+	else
+		scramble_path(ino, p + I_BLOCK, I_BLOCK_LEN);
 	s->rep.symlinks++;
-	return size != 0;
+	return true;
 }
 
 /*
@@ -280,16 +391,118 @@ static bool could_be_block_map(ext2_filsys fs, const uint8_t *ib)
 	return true;
 }
 
-static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
-			unsigned isz)
+/*
+ * i_block as a block map: block numbers stay, anything else that is not
+ * zero becomes all-ones (e2fsck finds it as illegal as before, without
+ * its bytes).  A device's first four words are its numbers: they stay.
+ */
+static void scrub_block_map(ext2_filsys fs, uint8_t *ib, unsigned from)
+{
+	uint64_t count = ext2fs_blocks_count(fs->super);
+
+	for (unsigned i = from; i < I_BLOCK_LEN / 4; i++) {
+		uint32_t b = fsread_le32(ib + 4 * i);
+
+		if (b && (b < fs->super->s_first_data_block || b >= count))
+			put_le32(ib + 4 * i, 0xffffffffU);
+	}
+}
+
+/* An inode's i_block; true if it changed. */
+static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
+			  struct xattr_list *l)
 {
 	ext2_filsys fs = s->r->fs;
 	uint16_t mode = fsread_le16(p + I_MODE);
 	uint32_t flags = fsread_le32(p + I_FLAGS);
-	uint64_t size = fsread_le32(p + I_SIZE_LO) |
-			(uint64_t)fsread_le32(p + I_SIZE_HIGH) << 32;
-	bool encrypted = flags & EXT4_ENCRYPT_FL;
+	bool encrypted = is_encrypted(s, flags);
 	bool inl = flags & EXT4_INLINE_DATA_FL;
+	uint8_t *ib = p + I_BLOCK, before[I_BLOCK_LEN];
+
+	memcpy(before, ib, I_BLOCK_LEN);
+	if (LINUX_S_ISLNK(mode) && (inl ||
+	    ext2fs_is_fast_symlink((struct ext2_inode *)p))) {
+		l->inl = INLINE_SYMLINK;
+		scrub_fast_symlink(s, ino, p, encrypted);
+	} else if (inl && !encrypted &&
+		   (LINUX_S_ISDIR(mode) ||
+		    looks_like_inline_dir(fs, mode, ib))) {
+		struct dir_state *d = scrub_dir_state(s, ino);
+
+		l->inl = INLINE_DIR;
+		if (d) {
+			/* The parent's inode number, then entries. */
+			scrub_dirents(s, d, ib + 4, I_BLOCK_LEN - 4);
+			s->rep.inline_dirs++;
+		}
+	} else if (inl && encrypted) {
+		l->inl = INLINE_DIR; /* ciphertext: only its system.data */
+	} else if (inl) {
+		l->inl = INLINE_FILE;
+		/* Inline flag and an extent root (damage): e2fsck reports
+		 * which of the two it sees; the root's structure stays. */
+		if (fsread_le16(ib) == FSREAD_EXT_MAGIC) {
+			scrub_extent_node(ib, I_BLOCK_LEN, 0);
+		} else if (!s->keep_data) {
+			/* With the extents flag too, e2fsck asks whether
+			 * i_block could be a block map: all-ones says no
+			 * as the original did, zeros yes. */
+			bool no_map = (flags & EXT4_EXTENTS_FL) &&
+				      !could_be_block_map(fs, ib);
+
+			memset(ib, no_map ? 0xff : 0, I_BLOCK_LEN);
+			s->rep.inline_files++;
+		}
+	} else if (flags & EXT4_EXTENTS_FL) {
+		scrub_extent_node(ib, I_BLOCK_LEN, 0);
+	} else {
+		bool special = LINUX_S_ISCHR(mode) || LINUX_S_ISBLK(mode) ||
+			       LINUX_S_ISFIFO(mode) || LINUX_S_ISSOCK(mode);
+
+		scrub_block_map(fs, ib, special ? 4 : 0);
+	}
+	return memcmp(before, ib, I_BLOCK_LEN) != 0;
+}
+
+/* After i_block: the fields i_extra_isize covers, then the xattrs. */
+static void scrub_extra(uint8_t *p, unsigned isz,
+			struct xattr_list *l)
+{
+	size_t extra = fsread_le16(p + I_EXTRA_ISIZE), room = isz - GOOD_OLD_INODE;
+	size_t known = extra < EXTRA_KNOWN ? extra : EXTRA_KNOWN;
+	uint8_t *hdr = p + GOOD_OLD_INODE + extra;
+
+	/* A size e2fsck rejects: it reads nothing past it. */
+	if (extra && (extra < EXTRA_CSUM_END || extra > room || extra & 3)) {
+		for (size_t i = GOOD_OLD_INODE + EXTRA_CSUM_END; i < isz; i++)
+			if (p[i]) {
+				p[i] = 0;
+				l->changed = true;
+			}
+		return;
+	}
+	for (size_t i = GOOD_OLD_INODE + known; i < GOOD_OLD_INODE + extra; i++)
+		if (p[i]) {
+			p[i] = 0;
+			l->changed = true;
+		}
+	if (GOOD_OLD_INODE + extra + 4 > isz)
+		return;
+	if (fsread_le32(hdr) == XATTR_MAGIC) {
+		scrub_xattrs(l, hdr + 4, p + isz, hdr + 4, p + isz);
+		return;
+	}
+	for (uint8_t *q = hdr; q < p + isz; q++)
+		if (*q) {
+			*q = 0;
+			l->changed = true;
+		}
+}
+
+static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
+			unsigned isz)
+{
+	ext2_filsys fs = s->r->fs;
 	bool csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&
 		       ext2fs_inode_csum_verify(fs, ino,
 						(struct ext2_inode_large *)p);
@@ -297,45 +510,20 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 
 	/* Only the head: the name table (32 KiB) is filled as it is used. */
 	xattr_list_init(&l, s, ino);
-	if (LINUX_S_ISLNK(mode) && !encrypted) {
-		l.inl = INLINE_SYMLINK;
-		l.changed |= scrub_fast_symlink(s, ino, p, size, flags);
-	} else if (inl && !encrypted &&
-		   (LINUX_S_ISDIR(mode) ||
-		    looks_like_inline_dir(fs, mode, p + I_BLOCK))) {
-		struct dir_state *d = scrub_dir_state(s, ino);
-
-		l.inl = INLINE_DIR;
-		if (d) {
-			/* The parent's inode number, then entries. */
-			scrub_dirents(s, d, p + I_BLOCK + 4, I_BLOCK_LEN - 4);
-			s->rep.inline_dirs++;
-			l.changed = true;
+	/* Not in use: e2fsck reads nothing of its block map. */
+	if (ino >= EXT2_FIRST_INO(fs->super) && !fsread_le16(p + I_LINKS) &&
+	    !fsread_is_orphan(s->r, ino)) {
+		for (unsigned i = 0; i < I_BLOCK_LEN; i++)
+			l.changed |= p[I_BLOCK + i] != 0;
+		if (l.changed) {
+			memset(p + I_BLOCK, 0, I_BLOCK_LEN);
+			s->rep.unused_inodes++;
 		}
-	} else if (inl && !encrypted) {
-		l.inl = INLINE_FILE;
-		/* Inline flag and an extent root (damage): no file data in
-		 * i_block, and e2fsck reports which of the two it sees. */
-		if (!s->keep_data && fsread_le16(p + I_BLOCK) != FSREAD_EXT_MAGIC) {
-			/* With the extents flag too, e2fsck asks whether
-			 * i_block could be a block map: all-ones says no
-			 * as the original did, zeros yes. */
-			bool no_map = (flags & EXT4_EXTENTS_FL) &&
-				      !could_be_block_map(fs, p + I_BLOCK);
-
-			memset(p + I_BLOCK, no_map ? 0xff : 0, I_BLOCK_LEN);
-			s->rep.inline_files++;
-			l.changed = true;
-		}
+	} else {
+		l.changed |= scrub_i_block(s, ino, p, &l);
 	}
-	if (isz > GOOD_OLD_INODE + 4) {
-		size_t extra = fsread_le16(p + I_EXTRA_ISIZE);
-		uint8_t *hdr = p + GOOD_OLD_INODE + extra;
-
-		if (GOOD_OLD_INODE + extra + 4 <= isz &&
-		    fsread_le32(hdr) == XATTR_MAGIC)
-			scrub_xattrs(&l, hdr + 4, p + isz, hdr + 4, p + isz);
-	}
+	if (isz > GOOD_OLD_INODE + EXTRA_CSUM_END)
+		scrub_extra(p, isz, &l);
 	if (l.changed && csum_ok) {
 		ext2fs_inode_csum_set(fs, ino, (struct ext2_inode_large *)p);
 		s->rep.csums++;
@@ -384,8 +572,11 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	uint8_t *last;
 	bool csum_ok, hash_ok;
 
-	if (fsread_le32(buf) != XATTR_MAGIC || fsread_le32(buf + 8) != 1)
+	/* No xattr block: nothing in it is structure. */
+	if (fsread_le32(buf) != XATTR_MAGIC) {
+		memset(buf, 0, bs);
 		return;
+	}
 	xattr_list_init(&l, s, (uint32_t)blk);
 	csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&
 		  ext2fs_ext_attr_block_csum_verify(
@@ -394,6 +585,12 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	last = list_end(buf + XATTR_HDR, buf + bs);
 	hash_ok = last && block_hash(buf + XATTR_HDR, last) ==
 				  fsread_le32(buf + 12);
+	/* h_reserved */
+	for (unsigned i = 20; i < XATTR_HDR; i++)
+		if (buf[i]) {
+			buf[i] = 0;
+			l.changed = true;
+		}
 	scrub_xattrs(&l, buf + XATTR_HDR, buf + bs, buf, buf + bs);
 	if (!l.changed)
 		return;
@@ -410,7 +607,15 @@ void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino,
 			 uint64_t size, uint8_t *buf)
 {
 	unsigned bs = s->r->fs->blocksize;
+	struct ext2_inode inode;
 
-	scramble_path(ino, buf, size < bs ? (size_t)size : bs);
+	(void)size;
+	/* e2fsck measures the target up to its first NUL, whatever i_size
+	 * says: that much is replaced, the rest zeroed. */
+	if (!ext2fs_read_inode(s->r->fs, ino, &inode) &&
+	    is_encrypted(s, inode.i_flags))
+		keep_ciphertext(buf, bs);
+	else
+		scramble_path(ino, buf, bs);
 	s->rep.symlinks++;
 }

@@ -58,6 +58,7 @@ struct fsread_scrub {
 	unsigned keep;	    /* FSREAD_SCRUB_KEEP_* */
 	bool keep_data;	    /* -a: file contents stay */
 	errcode_t fatal;    /* ENOMEM */
+	uint8_t *mask;	    /* a block's worth: which bytes are structure */
 	struct dir_state **dirs; /* open hash by inode */
 	size_t dirs_cap, dirs_n;
 	struct journal_block *jblocks; /* sorted by pblk */
