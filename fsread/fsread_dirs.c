@@ -19,17 +19,6 @@
 #define DIR_CHUNK_BLOCKS 64U
 
 /* A directory entry's record length (ext2fs_get_rec_len's rule). */
-static unsigned rec_len_of(const uint8_t *p, unsigned bs)
-{
-	unsigned len = (unsigned)p[4] | (unsigned)p[5] << 8;
-
-	if (bs < 65536)
-		return len;
-	if (len == 65535 || len == 0)
-		return bs;
-	return (len & 65532) | ((len & 3) << 16);
-}
-
 static void note_inode(struct fsread *r, uint32_t ino)
 {
 	ext2_filsys fs = r->fs;
@@ -61,7 +50,7 @@ static void note_inode(struct fsread *r, uint32_t ino)
 static void scan_block(struct fsread *r, const uint8_t *p, unsigned bs)
 {
 	for (unsigned off = 0; off + 8 <= bs;) {
-		unsigned len = rec_len_of(p + off, bs);
+		unsigned len = fsread_dirent_rec_len(p + off, bs);
 
 		if (len < 8 || len % 4 || len > bs - off)
 			return; /* the rest of a broken block is not entries */

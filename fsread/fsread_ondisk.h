@@ -33,6 +33,19 @@ static inline uint32_t fsread_le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* A directory entry's rec_len: 64 KiB blocks store 65536 as 0 or 65535
+ * and use the low bits for the high ones. */
+static inline unsigned fsread_dirent_rec_len(const uint8_t *p, unsigned bs)
+{
+	unsigned len = fsread_le16(p + 4);
+
+	if (bs < 65536)
+		return len;
+	if (len == 65535 || len == 0)
+		return 65536;
+	return (len & 65532) | ((len & 3) << 16);
+}
+
 struct fsread_ext_hdr {
 	uint16_t magic, entries, max, depth;
 };

@@ -4,15 +4,18 @@
  *
  * Every name becomes a generated one of the same length, unique in its
  * directory; ".", ".." and the root's "lost+found" stay.  Bytes a
- * directory block holds outside its entries' names (space left by
- * deleted entries, which still holds their names) are zeroed.  In a
- * hash-indexed directory each new name is drawn until its hash falls in
- * the range the index gives the leaf block it is in, so the index stays
- * valid as it is; where no such name exists (very short names in a big
- * directory) the name is still replaced and counted.  Index blocks hold
- * no names and are left alone.  Encrypted directories' names are
- * ciphertext already and stay.  A block checksum that verified before is
- * computed again after.
+ * directory block holds outside its entries' headers and names (space
+ * left by deleted entries, which still holds their names; everything
+ * past damage) are zeroed.  A hash-indexed directory's index is read as
+ * e2fsck -n reads it (entries where the root's info length puts them,
+ * counts clamped to the limit, a block an index node when it looks like
+ * one), and each new name is drawn until its hash falls on the same
+ * side of the range the index gives its leaf as the original's did, so
+ * e2fsck finds the same index problems and no others.  Index blocks
+ * keep their header and entries; the rest of them (old kernels left the
+ * directory's linear entries there) is zeroed.  Encrypted directories'
+ * names are ciphertext already and stay.  A block checksum that
+ * verified before is computed again after.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,6 +26,8 @@
 
 #define DIRENT_HDR 8U
 #define TAIL_LEN 12U
+#define DX_ROOT_INFO 24U   /* after the "." and ".." entries */
+#define DX_ROOT_HDR 32U	   /* and the 8 bytes of root info */
 /* From this many leaves on, names come from a pool sorted by hash. */
 #define POOL_MIN_LEAVES 32
 /* Names drawn for one entry before giving up on its htree range. */
@@ -42,7 +47,6 @@ static void free_state(struct dir_state *d)
 		return;
 	scrub_names_free(d->names);
 	scrub_pools_free(d->pools);
-	free(d->node_pblk);
 	free(d->leaves);
 	free(d);
 }
@@ -78,18 +82,41 @@ static bool push(void **arr, size_t *n, size_t size)
 	return true;
 }
 
-/*
- * Entries of one index node: (hash, block) pairs after count/limit.  A
- * child's range is its entry's hash up to the next one's; the first and
- * last children inherit the node's own bounds (@lo, @hi), since e2fsck
- * checks an index node by the names of its first and last leaves.
- */
-static void dx_entries(struct dx_walk *w, const uint8_t *p, size_t room,
-		       unsigned levels_below, uint8_t *buf, uint32_t lo,
-		       uint32_t hi);
+/* How many entries e2fsck reads of an index at offset @ent of a block:
+ * the count, but no more than the limit the block has room for. */
+static unsigned dx_used(const struct dir_state *d, unsigned bs, size_t ent,
+			const uint8_t *buf)
+{
+	unsigned expect = (unsigned)((bs - d->csum_size - ent) / 8);
+	unsigned count = fsread_le16(buf + ent + 2);
 
+	if (ent + 8 > bs)
+		return 0;
+	if (count > expect)
+		count = expect;
+	return count ? count : 1; /* the first holds count and limit */
+}
+
+/* Does an index node's header fill @buf, as e2fsck tells one? */
+static bool looks_like_dx_node(const struct dir_state *d, unsigned bs,
+			       const uint8_t *buf)
+{
+	return fsread_le32(buf) == 0 && fsread_dirent_rec_len(buf, bs) == bs &&
+	       buf[6] == 0 &&
+	       fsread_le16(buf + DIRENT_HDR) == (bs - DIRENT_HDR - d->csum_size) / 8;
+}
+
+static void dx_entries(struct dx_walk *w, const uint8_t *blk, size_t ent,
+		       uint8_t *buf, uint32_t lo, uint32_t hi, unsigned depth);
+
+/*
+ * A child's range is its entry's hash up to the next one's; the first
+ * and last children inherit the node's own bounds (@lo, @hi), since
+ * e2fsck checks an index node by the names of its first and last
+ * leaves.  A child is a node when it looks like one.
+ */
 static void dx_child(struct dx_walk *w, uint64_t lblk, uint32_t min,
-		     uint32_t max, unsigned levels_below, uint8_t *buf)
+		     uint32_t max, uint8_t *buf, unsigned depth)
 {
 	struct dir_state *d = w->d;
 	unsigned bs = w->s->r->fs->blocksize;
@@ -97,30 +124,24 @@ static void dx_child(struct dx_walk *w, uint64_t lblk, uint32_t min,
 
 	if (!map_lblk(w->s, w->ino, w->inode, lblk, &pblk))
 		return;
-	if (!levels_below) {
-		if (push((void **)&d->leaves, &d->n_leaves, sizeof(*d->leaves)))
-			d->leaves[d->n_leaves - 1] =
-				(struct leaf_range){ pblk, min, max };
+	if (depth < 8 && w->budget &&
+	    !io_channel_read_blk64(w->s->r->fs->io, pblk, 1, buf) &&
+	    looks_like_dx_node(d, bs, buf)) {
+		w->budget--;
+		dx_entries(w, buf, DIRENT_HDR, buf + bs, min, max, depth + 1);
 		return;
 	}
-	if (!w->budget-- || io_channel_read_blk64(w->s->r->fs->io, pblk, 1,
-						  buf))
-		return;
-	if (push((void **)&d->node_pblk, &d->n_nodes, sizeof(*d->node_pblk)))
-		d->node_pblk[d->n_nodes - 1] = pblk;
-	/* An interior node: a dirent covering the block, then entries. */
-	dx_entries(w, buf + DIRENT_HDR, bs - DIRENT_HDR, levels_below - 1,
-		   buf + bs, min, max);
+	if (push((void **)&d->leaves, &d->n_leaves, sizeof(*d->leaves)))
+		d->leaves[d->n_leaves - 1] = (struct leaf_range){ pblk, min, max };
 }
 
-static void dx_entries(struct dx_walk *w, const uint8_t *p, size_t room,
-		       unsigned levels_below, uint8_t *buf, uint32_t lo,
-		       uint32_t hi)
+static void dx_entries(struct dx_walk *w, const uint8_t *blk, size_t ent,
+		       uint8_t *buf, uint32_t lo, uint32_t hi, unsigned depth)
 {
-	unsigned limit = fsread_le16(p), count = fsread_le16(p + 2);
+	unsigned bs = w->s->r->fs->blocksize;
+	unsigned count = dx_used(w->d, bs, ent, blk);
+	const uint8_t *p = blk + ent;
 
-	if (count > limit || (size_t)count * 8 > room)
-		return;
 	for (unsigned i = 0; i < count; i++) {
 		const uint8_t *e = p + 8 * i;
 		uint32_t min = i ? fsread_le32(e) & ~1U : lo;
@@ -128,7 +149,7 @@ static void dx_entries(struct dx_walk *w, const uint8_t *p, size_t room,
 		/* The first entry's block sits where count/limit end. */
 		uint64_t lblk = fsread_le32(e + 4) & 0x0fffffffU;
 
-		dx_child(w, lblk, min, max, levels_below, buf);
+		dx_child(w, lblk, min, max, buf, depth);
 	}
 }
 
@@ -139,11 +160,10 @@ static int cmp_leaf(const void *a, const void *b)
 	return x->pblk < y->pblk ? -1 : x->pblk > y->pblk;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Where a root's entries start: after the info, at its stated length. */
+static size_t dx_root_entries(const uint8_t *buf)
 {
-	const uint64_t *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
+	return DX_ROOT_INFO + buf[DX_ROOT_INFO + 5];
 }
 
 /* Read the directory's inode and, for an htree, its index. */
@@ -153,54 +173,42 @@ static void load_state(struct fsread_scrub *s, struct dir_state *d)
 	unsigned bs = fs->blocksize;
 	struct ext2_inode inode;
 	uint8_t *buf;
-	uint64_t root;
 
 	d->loaded = true;
 	if (!d->ino || ext2fs_read_inode(fs, d->ino, &inode))
 		return;
-	d->encrypted = inode.i_flags & EXT4_ENCRYPT_FL;
-	d->indexed = inode.i_flags & EXT2_INDEX_FL;
+	d->encrypted = (inode.i_flags & EXT4_ENCRYPT_FL) &&
+		       ext2fs_has_feature_encrypt(fs->super);
 	d->casefold = inode.i_flags & EXT4_CASEFOLD_FL;
 	d->hash_flags = inode.i_flags & EXT4_CASEFOLD_FL;
+	d->csum_size = ext2fs_has_feature_metadata_csum(fs->super) ? 8 : 0;
+	/* e2fsck -n reads the index even without the dir_index feature. */
 	if (!(inode.i_flags & EXT2_INDEX_FL) ||
-	    !ext2fs_has_feature_dir_index(fs->super) ||
 	    (inode.i_flags & EXT4_INLINE_DATA_FL))
 		return;
 	/* Blocks for the root and one per level below it. */
-	buf = malloc((size_t)bs * 8);
-	if (!buf || !map_lblk(s, d->ino, &inode, 0, &root) ||
-	    io_channel_read_blk64(fs->io, root, 1, buf)) {
+	buf = malloc((size_t)bs * 10);
+	if (!buf || !map_lblk(s, d->ino, &inode, 0, &d->root) ||
+	    io_channel_read_blk64(fs->io, d->root, 1, buf)) {
 		free(buf);
+		d->root = 0;
 		return;
 	}
-	/* dx_root: "." (12 bytes), ".." header (12), then the root info. */
-	{
-		const uint8_t *info = buf + 24;
-		unsigned levels = info[6], info_len = info[5];
+	d->indexed = true;
+	d->hash_alg = buf[DX_ROOT_INFO + 4];
+	if (d->hash_alg <= EXT2_HASH_TEA &&
+	    (fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
+		d->hash_alg += 3;
+	if (dx_root_entries(buf) + 8 <= bs) {
 		struct dx_walk w = { s, d, d->ino, &inode, 4096 };
 
-		d->hash_alg = info[4];
-		if (d->hash_alg <= EXT2_HASH_TEA &&
-		    (fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
-			d->hash_alg += 3;
-		if (info_len != 8 || levels > 3 ||
-		    24 + 8 + 8 > (size_t)bs) {
-			free(buf);
-			return;
-		}
 		d->htree = true;
-		if (push((void **)&d->node_pblk, &d->n_nodes,
-			 sizeof(*d->node_pblk)))
-			d->node_pblk[d->n_nodes - 1] = root;
-		dx_entries(&w, buf + 32, bs - 32, levels, buf + bs, 0,
-			   0xfffffffeU);
+		dx_entries(&w, buf, dx_root_entries(buf), buf + bs, 0,
+			   0xfffffffeU, 0);
 	}
 	free(buf);
 	if (d->n_leaves)
 		qsort(d->leaves, d->n_leaves, sizeof(*d->leaves), cmp_leaf);
-	if (d->n_nodes)
-		qsort(d->node_pblk, d->n_nodes, sizeof(*d->node_pblk),
-		      cmp_u64);
 }
 
 static size_t slot_of(struct fsread_scrub *s, uint32_t ino)
@@ -291,12 +299,6 @@ static const struct leaf_range *leaf_of(const struct dir_state *d,
 	return d->n_leaves ? bsearch(&key, d->leaves, d->n_leaves,
 				     sizeof(key), cmp_leaf)
 			   : NULL;
-}
-
-static bool is_index_block(const struct dir_state *d, uint64_t pblk)
-{
-	return d->n_nodes && bsearch(&pblk, d->node_pblk, d->n_nodes,
-				     sizeof(pblk), cmp_u64);
 }
 
 uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
@@ -484,18 +486,6 @@ static bool has_tail(const uint8_t *buf, unsigned bs)
 	       t[6] == 0 && t[7] == 0xde;
 }
 
-static unsigned rec_len_of(const uint8_t *p, unsigned bs)
-{
-	unsigned len = fsread_le16(p + 4);
-
-	/* 64 KiB blocks store 65536 as 0 or 65535 (and use the low bits). */
-	if (bs < 65536)
-		return len;
-	if (len == 65535 || len == 0)
-		return 65536;
-	return (len & 65532) | ((len & 3) << 16);
-}
-
 /*
  * Entries from @p over @len bytes, rec_len by rec_len.  Stops at the
  * first entry that does not fit, after zeroing what follows its header:
@@ -503,17 +493,18 @@ static unsigned rec_len_of(const uint8_t *p, unsigned bs)
  */
 static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			  uint64_t pblk, uint8_t *p, size_t len, unsigned bs,
-			  bool zero_slack, size_t tail_at)
+			  size_t tail_at)
 {
 	size_t off = 0;
 
 	/* A checksum tail counts only where the entries end on it. */
 	while (off + DIRENT_HDR <= len && off != tail_at) {
 		uint8_t *e = p + off;
-		unsigned rec = rec_len_of(e, bs);
+		unsigned rec = fsread_dirent_rec_len(e, bs);
 		/* The low byte, as libext2fs reads it: the high one is the
 		 * file type (or, without that feature, damage). */
 		unsigned name_len = e[6];
+		size_t keep = name_len;
 
 		if (rec < DIRENT_HDR || rec % 4 || rec > len - off ||
 		    name_len > rec - DIRENT_HDR) {
@@ -521,18 +512,19 @@ static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			s->rep.unparsable++;
 			return;
 		}
-		if (!d->encrypted) {
+		if (is_dot(e + DIRENT_HDR, name_len)) {
 			/* e2fsck wants NUL after "." and "..": their padding
 			 * stays, as it was. */
-			size_t keep = is_dot(e + DIRENT_HDR, name_len)
-					      ? (name_len + 3) & ~3U
-					      : name_len;
-
+			keep = (name_len + 3) & ~3U;
+		} else if (d->encrypted && d->casefold) {
+			/* Ciphertext, then the name's hash (8 bytes). */
+			keep = ((name_len + 3) & ~3U) + 8;
+		} else if (!d->encrypted) {
 			scrub_dir_name(s, d, pblk, e + DIRENT_HDR, name_len);
-			if (zero_slack && keep < rec - DIRENT_HDR)
-				memset(e + DIRENT_HDR + keep, 0,
-				       rec - DIRENT_HDR - keep);
 		}
+		if (keep < rec - DIRENT_HDR)
+			memset(e + DIRENT_HDR + keep, 0,
+			       rec - DIRENT_HDR - keep);
 		off += rec;
 	}
 }
@@ -540,7 +532,27 @@ static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
 		   size_t len)
 {
-	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, true, SIZE_MAX);
+	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, SIZE_MAX);
+}
+
+/* An index block: header, the entries e2fsck reads, the checksum tail
+ * where the limit puts it; nothing else. */
+static void scrub_dx_block(const struct dir_state *d, uint8_t *buf,
+			   unsigned bs, size_t hdr, size_t ent)
+{
+	size_t used = ent + 8 * (size_t)dx_used(d, bs, ent, buf);
+	size_t tail = ent + 8 * (size_t)fsread_le16(buf + ent);
+
+	if (used > bs)
+		used = bs;
+	memset(buf + hdr, 0, ent > hdr ? ent - hdr : 0);
+	if (d->csum_size && tail >= used && tail + d->csum_size <= bs) {
+		memset(buf + used, 0, tail - used);
+		memset(buf + tail + d->csum_size, 0,
+		       bs - tail - d->csum_size);
+	} else {
+		memset(buf + used, 0, bs - used);
+	}
 }
 
 void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
@@ -559,21 +571,33 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 		load_state(s, d);
 	/* A probed block that does not start with "." is no directory. */
 	if (probe && !(buf[6] == 1 && buf[8] == '.')) {
-		memset(buf, 0, bs);
+		if (!s->keep_data)
+			memset(buf, 0, bs);
 		return;
 	}
-	/* Index blocks hold no names; an unparsed index is recognised by
-	 * its interior nodes' empty dirent covering the block. */
-	if ((d->htree && is_index_block(d, pblk)) ||
-	    (d->indexed && fsread_le32(buf) == 0 && rec_len_of(buf, bs) == bs))
-		return;
 	csum_ok = ino && ext2fs_has_feature_metadata_csum(fs->super) &&
 		  ext2fs_dir_block_csum_verify(fs, ino,
 					       (struct ext2_dir_entry *)buf);
-	/* Where the index could not be read, its root looks like a block
-	 * whose ".." spans the rest: then keep every byte past the names. */
-	scrub_entries(s, d, pblk, buf, bs, bs, !d->indexed || d->htree,
-		      has_tail(buf, bs) ? bs - TAIL_LEN : SIZE_MAX);
+	if (d->indexed && pblk == d->root &&
+	    fsread_dirent_rec_len(buf + 12, bs) == bs - 12 &&
+	    DX_ROOT_HDR <= dx_root_entries(buf) &&
+	    dx_root_entries(buf) + 8 <= bs) {
+		/* "." and "..", whose rec_len spans the index after it. */
+		for (size_t off = 0; off < DX_ROOT_INFO; off += 12) {
+			size_t n = buf[off + 6] < 4 ? buf[off + 6] : 4;
+
+			if (!is_dot(buf + off + DIRENT_HDR, n))
+				scrub_dir_name(s, d, pblk,
+					       buf + off + DIRENT_HDR, n);
+		}
+		scrub_dx_block(d, buf, bs, DX_ROOT_HDR, dx_root_entries(buf));
+	} else if (d->indexed && pblk != d->root &&
+		   looks_like_dx_node(d, bs, buf)) {
+		scrub_dx_block(d, buf, bs, DIRENT_HDR, DIRENT_HDR);
+	} else {
+		scrub_entries(s, d, pblk, buf, bs, bs,
+			      has_tail(buf, bs) ? bs - TAIL_LEN : SIZE_MAX);
+	}
 	if (csum_ok) {
 		ext2fs_dir_block_csum_set(fs, ino, (struct ext2_dir_entry *)buf);
 		s->rep.csums++;

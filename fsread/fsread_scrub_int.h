@@ -77,8 +77,8 @@ struct dir_state {
 	bool loaded, encrypted, casefold, indexed, htree;
 	int hash_alg;
 	uint32_t hash_flags;
-	uint64_t *node_pblk;	/* htree index blocks (left alone) */
-	size_t n_nodes;
+	uint64_t root;		/* block 0, the index's root */
+	unsigned csum_size;	/* of an index block's tail: 0 or 8 */
 	struct leaf_range *leaves; /* sorted by pblk */
 	size_t n_leaves;
 	struct scrub_names *names;

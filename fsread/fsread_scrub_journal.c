@@ -207,10 +207,8 @@ static bool looks_like_dir(const uint8_t *p, unsigned bs)
 	size_t off = 0;
 
 	while (off + 8 <= bs) {
-		unsigned rec = fsread_le16(p + off + 4);
+		unsigned rec = fsread_dirent_rec_len(p + off, bs);
 
-		if (bs == 65536 && (rec == 0 || rec == 65535))
-			rec = 65536;
 		if (rec < 8 || rec % 4 || rec > bs - off || p[off + 6] > rec - 8)
 			return false;
 		off += rec;
