@@ -288,7 +288,7 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	ext->data = text;
 	ext->len = (uint32_t)capture_info_format(
 		text, room < text_cap ? room : text_cap, c->o->source,
-		&c->info, c->o->all_data, c->o->scrub);
+		&c->info, c->o->all_data, c->o->scrub, c->o->scrub_keep);
 	wo->exts = ext;
 	wo->n_exts = ext->len ? 1 : 0;
 }
@@ -491,18 +491,34 @@ static void report_scrub(const struct capture *c)
 	fprintf(stderr,
 		"e2qcow: scrubbed: %llu names (%llu in hash-indexed "
 		"directories), %llu inline directories, %llu symlink targets, "
-		"%llu user/trusted xattrs, %llu xattr inode blocks and %llu "
-		"inline files zeroed, %llu "
-		"journal blocks scrubbed and %llu zeroed; %llu checksums "
-		"computed again\n",
+		"%llu xattr names, %llu superblock copies; zeroed: %llu "
+		"xattr inode blocks, %llu inline files, %llu unused inodes' "
+		"block maps, %llu blocks with no known role; journal: %llu "
+		"copies scrubbed, %llu blocks zeroed; %llu checksums computed "
+		"again\n",
 		(unsigned long long)r.names, (unsigned long long)r.htree_names,
 		(unsigned long long)r.inline_dirs,
 		(unsigned long long)r.symlinks, (unsigned long long)r.xattrs,
+		(unsigned long long)r.superblocks,
 		(unsigned long long)r.xattr_values,
 		(unsigned long long)r.inline_files,
+		(unsigned long long)r.unused_inodes,
+		(unsigned long long)r.no_role,
 		(unsigned long long)r.journal_scrubbed,
 		(unsigned long long)r.journal_zeroed,
 		(unsigned long long)r.csums);
+	fprintf(stderr,
+		"e2qcow: kept verbatim (structure with no names): %llu "
+		"bitmaps, %llu blocks of block numbers, %llu quota blocks "
+		"(ids and counts), %llu orphan-file blocks (inode numbers), "
+		"%llu file data blocks (-a)%s\n",
+		(unsigned long long)r.kept_bitmaps,
+		(unsigned long long)r.kept_block_maps,
+		(unsigned long long)r.kept_quota,
+		(unsigned long long)r.kept_orphan,
+		(unsigned long long)r.kept_data,
+		r.multi_role ? "; blocks with several roles scrubbed for each"
+			     : "");
 	if (r.htree_misses || r.dup_names || r.unparsable)
 		fprintf(stderr,
 			"e2qcow: scrub note: %llu names could not keep their "

@@ -38,8 +38,9 @@ const char *capture_info_mode(bool all_data, bool scrubbed)
 
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
-			   bool scrubbed)
+			   bool scrubbed, unsigned scrub_keep)
 {
+	char keep[40] = "";
 	char uuid[37], when[32];
 	time_t now = capture_info_now();
 	struct tm tm;
@@ -48,6 +49,9 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 
 	if (scrubbed)
 		source = "(scrubbed)";
+	/* What --scrub-keep kept, so that verify scrubs the same way. */
+	if (scrubbed && scrub_keep)
+		snprintf(keep, sizeof(keep), "scrub_keep: %u\n", scrub_keep);
 	src_len = strlen(source);
 	capture_info_uuid(info->uuid, uuid);
 	gmtime_r(&now, &tm);
@@ -59,12 +63,13 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 			"block_size: %u\n"
 			"blocks: %llu\n"
 			"mode: %s\n"
+			"%s"
 			"superblock: %llu\n"
 			"time: %s\n"
 			"source: ",
 			uuid, info->block_size,
 			(unsigned long long)info->blocks_count,
-			capture_info_mode(all_data, scrubbed),
+			capture_info_mode(all_data, scrubbed), keep,
 			(unsigned long long)info->superblock, when);
 	if (head < 0 || (size_t)head + 2 > cap)
 		return 0;

@@ -22,7 +22,7 @@
  */
 size_t capture_info_format(char *buf, size_t cap, const char *source,
 			   const struct fsread_info *info, bool all_data,
-			   bool scrubbed);
+			   bool scrubbed, unsigned scrub_keep);
 
 /*
  * capture_info_value() - the value of "@key: value" in a record @text

@@ -181,7 +181,7 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	struct fsread_stats st;
 	struct fsread *fs = NULL;
 	struct extmap map;
-	char mode[64], uuid[64], have[40], bs[32], blocks[32];
+	char mode[64], uuid[64], have[40], bs[32], blocks[32], keep[16];
 	unsigned flags = 0;
 	struct fsread_scrub *scrub = NULL;
 	uint8_t *a = NULL, *b = NULL;
@@ -199,6 +199,7 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	capture_info_value(info.capture_text, "uuid", uuid, sizeof(uuid));
 	capture_info_value(info.capture_text, "block_size", bs, sizeof(bs));
 	capture_info_value(info.capture_text, "blocks", blocks, sizeof(blocks));
+	capture_info_value(info.capture_text, "scrub_keep", keep, sizeof(keep));
 	if (strstr(mode, "all-data"))
 		flags |= FSREAD_MAP_ALL_DATA;
 	if (strstr(mode, "scrubbed"))
@@ -227,9 +228,10 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	 * blocks in the same order. */
 	if (!err && (flags & FSREAD_MAP_SCRUB))
 		err = fsread_scrub_new(fs,
-				       flags & FSREAD_MAP_ALL_DATA
-					       ? FSREAD_SCRUB_KEEP_DATA
-					       : 0,
+				       (flags & FSREAD_MAP_ALL_DATA
+						? FSREAD_SCRUB_KEEP_DATA
+						: 0) |
+					       (unsigned)strtoul(keep, NULL, 10),
 				       &scrub);
 	a = malloc(SOURCE_CHUNK);
 	b = malloc(SOURCE_CHUNK);
