@@ -39,7 +39,8 @@ struct scrub_run {
 	uint64_t start, count;
 	uint64_t size;	/* SYMLINK: target length; ITABLE: table's 1st blk;
 			   DESC: index of the run's first descriptor block;
-			   SUPER: byte offset of the superblock */
+			   SUPER: byte offset of the superblock;
+			   BITMAP: bytes of it libext2fs reads */
 	uint32_t ino;	/* owner inode, or group for ITABLE */
 	uint8_t role;
 };

@@ -79,6 +79,20 @@ int scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
 	return runs[0]->role;
 }
 
+/*
+ * Past a group's bits libext2fs asks of a bitmap block only whether
+ * every byte is 0xff (else e2fsck reports the padding): all-ones stays,
+ * anything else becomes zeros, which answers the same.
+ */
+static void scrub_bitmap_tail(uint8_t *tail, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (tail[i] != 0xff) {
+			memset(tail, 0, len);
+			return;
+		}
+}
+
 /* One role's rewrite of @buf, the block at @blk. */
 static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		       uint64_t blk, uint8_t *buf, bool live)
@@ -124,6 +138,10 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		scrub_itable_block(s, run->ino, run->size, blk, buf);
 		break;
 	case SCRUB_BITMAP:
+		if (run->size < s->r->fs->blocksize)
+			scrub_bitmap_tail(buf + run->size,
+					  s->r->fs->blocksize -
+						  (size_t)run->size);
 		s->rep.kept_bitmaps++;
 		break;
 	case SCRUB_MMP:

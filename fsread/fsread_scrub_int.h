@@ -65,7 +65,8 @@ struct fsread_scrub {
 	size_t jn;
 	struct journal_patch *patches;
 	size_t npatches;
-	bool journal_csum;
+	bool journal_csum;	/* v2/v3 block checksums */
+	bool journal_v1_sum;	/* v1 whole-transaction checksums */
 	uint32_t journal_seed;
 	struct fsread_scrub_report rep;
 };
@@ -78,6 +79,7 @@ struct dir_state {
 	int hash_alg;
 	uint32_t hash_flags;
 	uint64_t root;		/* block 0, the index's root */
+	uint64_t nblocks;	/* the directory's size in blocks */
 	unsigned csum_size;	/* of an index block's tail: 0 or 8 */
 	struct leaf_range *leaves; /* sorted by pblk */
 	size_t n_leaves;

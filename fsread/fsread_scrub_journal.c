@@ -476,6 +476,7 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 		return;
 	s->journal_csum = g->incompat & (JBD2_INCOMPAT_CSUM_V2 |
 					 JBD2_INCOMPAT_CSUM_V3);
+	s->journal_v1_sum = g->crc32_v1;
 	s->journal_seed = ext2fs_crc32c_le(~0U, b + 48, 16);
 	if (be32(b + 28))
 		walk_log(g, be32(b + 28), be32(b + 24));
@@ -571,12 +572,16 @@ static void patch_descriptor(struct fsread_scrub *s,
 		block_sum_set(s, buf, bs, end);
 }
 
-/* Header, checksum and times stay; the rest goes. */
+/* The header stays; checksum fields and times where the journal has
+ * checksums (recovery reads them only then; old kernels left the rest
+ * of the block as it was); the rest goes. */
 static void scrub_commit(struct fsread_scrub *s, const struct journal_block *jb,
 			 uint8_t *buf, unsigned bs)
 {
 	bool v23 = s->journal_csum && block_sum_holds(s, buf, bs, COMMIT_SUM);
 
+	if (!s->journal_csum && !jb->crc_v1 && !s->journal_v1_sum)
+		memset(buf + 12, 0, COMMIT_LEN - 12);
 	memset(buf + 14, 0, 2);
 	memset(buf + COMMIT_SUM + 4, 0, 28);
 	memset(buf + COMMIT_LEN, 0, bs - COMMIT_LEN);

@@ -113,10 +113,11 @@ static void note_group(struct fsread *r, dgrp_t g)
 					  sb->s_reserved_gdt_blocks, 0, 0);
 	}
 	note_desc(r, new_desc, 1, g / EXT2_DESC_PER_BLOCK(sb));
+	/* Of a bitmap block libext2fs reads only a group's worth of bits. */
 	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_block_bitmap_loc(fs, g), 1,
-			  g, 0);
+			  g, EXT2_CLUSTERS_PER_GROUP(sb) / 8);
 	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_inode_bitmap_loc(fs, g), 1,
-			  g, 0);
+			  g, EXT2_INODES_PER_GROUP(sb) / 8);
 }
 
 void fsread_roles_finish(struct fsread *r)
