@@ -394,6 +394,7 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 
 	fsread_roles_free(&r->roles);
 	r->roles.on = flags & FSREAD_MAP_SCRUB;
+	r->map_flags = flags;
 	if (r->info.journal_dev) {
 		/*
 		 * An external journal has no groups or inodes: all of it is

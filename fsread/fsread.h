@@ -75,6 +75,12 @@ struct fsread_stats {
  * fsread_scrub_new().
  */
 #define FSREAD_MAP_SCRUB 0x2
+/*
+ * Whole inode tables, unused parts and uninitialised groups included:
+ * for a raw copy onto a device, whose old bytes would otherwise stay
+ * there (as e2image -ra does onto a block device).
+ */
+#define FSREAD_MAP_WHOLE_ITABLES 0x4
 
 /* What a scrub stage did, so far. */
 struct fsread_scrub_report {
@@ -183,6 +189,11 @@ errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
  */
 errcode_t fsread_write_e2i(struct fsread *fs, int fd, const char *device_name,
 			   uint64_t image_time);
+
+/* Where an e2image-format file's inode tables start, from its first
+ * FSREAD_E2I_HDR_LEN bytes @head. */
+#define FSREAD_E2I_HDR_LEN 332
+uint64_t fsread_e2i_inode_offset(const uint8_t *head);
 
 /* Do the first 4 bytes of a file, @head, say e2image's own format? */
 bool fsread_is_e2i_magic(const uint8_t *head);

@@ -27,7 +27,7 @@ enum {
 	E2I_OFFSET_INODE = 288,
 	E2I_OFFSET_INODEMAP = 292,
 	E2I_OFFSET_BLOCKMAP = 296,
-	E2I_HDR_LEN = 332,
+	E2I_HDR_LEN = FSREAD_E2I_HDR_LEN,
 };
 
 static void put_le32(uint8_t *p, uint64_t v)
@@ -129,6 +129,11 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 	}
 	free(hdr);
 	return err;
+}
+
+uint64_t fsread_e2i_inode_offset(const uint8_t *head)
+{
+	return fsread_le32(head + E2I_OFFSET_INODE);
 }
 
 bool fsread_is_e2i_magic(const uint8_t *head)

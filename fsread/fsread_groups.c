@@ -94,7 +94,10 @@ static void map_group_tables(struct fsread *r, dgrp_t g)
 		ext2fs_inode_table_loc_set(fs, g, 0);
 		return;
 	}
-	if (!inode_uninit) {
+	if (r->map_flags & FSREAD_MAP_WHOLE_ITABLES) {
+		fsread_add(r, 0, blk, fs->inode_blocks_per_group, false,
+			   "inode table");
+	} else if (!inode_uninit) {
 		uint64_t n = fs->inode_blocks_per_group;
 		uint64_t unused_blocks = ext2fs_bg_itable_unused(fs, g) /
 					 EXT2_INODES_PER_BLOCK(fs->super);

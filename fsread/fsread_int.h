@@ -63,6 +63,7 @@ struct fsread {
 	struct fsread_info info;
 
 	/* Walk state. */
+	unsigned map_flags;	/* of the fsread_map() under way */
 	struct extmap *meta;	/* metadata blocks */
 	struct extmap *data;	/* file data blocks (-a) */
 	struct fsread_stats *stats;

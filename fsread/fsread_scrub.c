@@ -42,7 +42,7 @@ errcode_t fsread_scrub_new(struct fsread *r, unsigned keep,
 		if (t->runs[i].role != SCRUB_DIR)
 			continue;
 		d = scrub_dir_state(s, t->runs[i].ino);
-		if (!d)
+		if (!d || !scrub_dir_add_run(d, i))
 			s->fatal = ENOMEM;
 		else
 			d->blocks_left += t->runs[i].count;
@@ -97,6 +97,7 @@ static void scrub_bitmap_tail(uint8_t *tail, size_t len)
 static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		       uint64_t blk, uint8_t *buf, bool live)
 {
+	size_t bs = s->r->fs->blocksize;
 	struct dir_state *d;
 
 	switch (run->role) {
@@ -126,18 +127,29 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		break;
 	case SCRUB_BLOCK_MAP:
 	case SCRUB_RGDT:
+		scrub_block_numbers(s, buf, bs,
+				    ext2fs_blocks_count(s->r->fs->super));
 		s->rep.kept_block_maps++;
 		break;
 	case SCRUB_QUOTA:
+		scrub_text_runs(buf, bs);
 		s->rep.kept_quota++;
 		break;
 	case SCRUB_ORPHAN:
+		/* Inode numbers, then a tail of magic and checksum. */
+		scrub_block_numbers(s, buf, bs - 8,
+				    (uint64_t)s->r->fs->super->s_inodes_count + 1);
 		s->rep.kept_orphan++;
 		break;
 	case SCRUB_ITABLE:
 		scrub_itable_block(s, run->ino, run->size, blk, buf);
 		break;
 	case SCRUB_BITMAP:
+		/* A directory block's old names read as bits: the names go,
+		 * whatever bits they were. */
+		if (scrub_looks_like_dir(buf, (unsigned)bs))
+			scrub_dir_block(s, 0, blk, buf, false);
+		scrub_text_runs(buf, run->size < bs ? (size_t)run->size : bs);
 		if (run->size < s->r->fs->blocksize)
 			scrub_bitmap_tail(buf + run->size,
 					  s->r->fs->blocksize -
@@ -173,6 +185,7 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 	}
 	/* Claimed by several files or roles: scrubbed for each, so what
 	 * survives is what every role understands. */
+	s->shared = n > 1;
 	for (size_t i = 0; i < n; i++) {
 		bool again = false;
 
@@ -182,6 +195,7 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 		if (!again)
 			apply_role(s, runs[i], blk, buf, live);
 	}
+	s->shared = false;
 	if (n > 1)
 		s->rep.multi_role++;
 	return runs[0]->role;

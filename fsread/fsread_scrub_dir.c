@@ -48,6 +48,7 @@ static void free_state(struct dir_state *d)
 	scrub_names_free(d->names);
 	scrub_pools_free(d->pools);
 	free(d->leaves);
+	free(d->runs);
 	free(d);
 }
 
@@ -181,6 +182,52 @@ static size_t dx_root_entries(const uint8_t *buf)
 	return DX_ROOT_INFO + buf[DX_ROOT_INFO + 5];
 }
 
+bool scrub_dir_add_run(struct dir_state *d, size_t i)
+{
+	if (!push((void **)&d->runs, &d->n_runs, sizeof(*d->runs)))
+		return false;
+	d->runs[d->n_runs - 1] = i;
+	return true;
+}
+
+/*
+ * Every name the directory's blocks hold, reserved before any is
+ * replaced: a replacement drawn at random must never read as another of
+ * its original names (in a big directory of short names it would).
+ */
+static void reserve_originals(struct fsread_scrub *s, struct dir_state *d)
+{
+	unsigned bs = s->r->fs->blocksize;
+	uint8_t *buf = malloc(bs);
+
+	for (size_t k = 0; buf && k < d->n_runs; k++) {
+		const struct scrub_run *run = &s->roles->runs[d->runs[k]];
+
+		for (uint64_t b = 0; b < run->count; b++) {
+			size_t off = 0;
+
+			if (io_channel_read_blk64(s->r->fs->io, run->start + b,
+						  1, buf))
+				continue;
+			while (off + DIRENT_HDR <= bs) {
+				unsigned rec = fsread_dirent_rec_len(buf + off, bs);
+				unsigned len = buf[off + 6];
+
+				if (rec < DIRENT_HDR || rec % 4 || rec > bs - off ||
+				    len > rec - DIRENT_HDR)
+					break;
+				if (len && !is_dot(buf + off + DIRENT_HDR, len) &&
+				    !scrub_names_reserve(d->names,
+							 buf + off + DIRENT_HDR,
+							 len))
+					s->fatal = ENOMEM;
+				off += rec;
+			}
+		}
+	}
+	free(buf);
+}
+
 /* Read the directory's inode and, for an htree, its index. */
 static void load_state(struct fsread_scrub *s, struct dir_state *d)
 {
@@ -190,6 +237,7 @@ static void load_state(struct fsread_scrub *s, struct dir_state *d)
 	uint8_t *buf;
 
 	d->loaded = true;
+	reserve_originals(s, d);
 	if (!d->ino || ext2fs_read_inode(fs, d->ino, &inode))
 		return;
 	d->encrypted = (inode.i_flags & EXT4_ENCRYPT_FL) &&
@@ -494,6 +542,29 @@ void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 
 /* ----- directory blocks ----- */
 
+/* A chain of directory entries over @len bytes? */
+static bool entries_cover(const uint8_t *p, unsigned len, unsigned bs)
+{
+	size_t off = 0;
+
+	while (off + DIRENT_HDR <= len) {
+		unsigned rec = fsread_dirent_rec_len(p + off, bs);
+
+		if (rec < DIRENT_HDR || rec % 4 || rec > len - off ||
+		    p[off + 6] > rec - DIRENT_HDR)
+			return false;
+		off += rec;
+	}
+	return off == len;
+}
+
+bool scrub_looks_like_dir(const uint8_t *p, unsigned bs)
+{
+	return entries_cover(p, bs, bs) ||
+	       (entries_cover(p, bs - TAIL_LEN, bs) &&
+		fsread_le16(p + bs - 8) == TAIL_LEN);
+}
+
 static bool has_tail(const uint8_t *buf, unsigned bs)
 {
 	const uint8_t *t = buf + bs - TAIL_LEN;
@@ -587,7 +658,7 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 		load_state(s, d);
 	/* A probed block that does not start with "." is no directory. */
 	if (probe && !(buf[6] == 1 && buf[8] == '.')) {
-		if (!s->keep_data)
+		if (!s->keep_data && !s->shared)
 			memset(buf, 0, bs);
 		return;
 	}

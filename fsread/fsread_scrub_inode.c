@@ -272,6 +272,30 @@ static void mark(uint8_t *mask, const uint8_t *first, const uint8_t *end,
 }
 
 /*
+ * Could @e be an xattr entry?  A known namespace, a name unless an ACL,
+ * a value inside the block or an inode.  The table ends at the first
+ * that is not: what follows is no structure (e2fsck too stops at a bad
+ * name).
+ */
+static bool plausible_entry(const struct fsread_scrub *s, const uint8_t *e,
+			    size_t room)
+{
+	unsigned name_len = e[0], idx = e[1];
+	uint32_t inum, size;
+
+	if (room < XATTR_ENTRY || idx < XATTR_USER || idx > 10 ||
+	    (!name_len && idx != XATTR_ACL_ACCESS &&
+	     idx != XATTR_ACL_DEFAULT && idx != XATTR_RICHACL))
+		return false;
+	inum = fsread_le32(e + 4);
+	size = fsread_le32(e + 8);
+	if (inum)
+		return inum <= s->r->fs->super->s_inodes_count;
+	return fsread_le16(e + 2) < s->r->fs->blocksize &&
+	       size <= s->r->fs->blocksize;
+}
+
+/*
  * The entry table from @first to @end (at most), values at @vbase +
  * offset up to @vend: names and values scrubbed by policy, then every
  * byte of [@first, @end) that is neither an entry nor a kept value
@@ -285,7 +309,8 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 	uint8_t *mask = l->s->mask;
 
 	memset(mask, 0, (size_t)(end - first));
-	while (e + 4 <= end && fsread_le32(e)) {
+	while (e + 4 <= end && fsread_le32(e) &&
+	       plausible_entry(l->s, e, (size_t)(end - e))) {
 		unsigned name_len = e[0], idx = e[1];
 		size_t voff = fsread_le16(e + 2);
 		uint32_t vsize = fsread_le32(e + 8), old = fsread_le32(e + 12);
@@ -391,23 +416,6 @@ static bool could_be_block_map(ext2_filsys fs, const uint8_t *ib)
 	return true;
 }
 
-/*
- * i_block as a block map: block numbers stay, anything else that is not
- * zero becomes all-ones (e2fsck finds it as illegal as before, without
- * its bytes).  A device's first four words are its numbers: they stay.
- */
-static void scrub_block_map(ext2_filsys fs, uint8_t *ib, unsigned from)
-{
-	uint64_t count = ext2fs_blocks_count(fs->super);
-
-	for (unsigned i = from; i < I_BLOCK_LEN / 4; i++) {
-		uint32_t b = fsread_le32(ib + 4 * i);
-
-		if (b && (b < fs->super->s_first_data_block || b >= count))
-			put_le32(ib + 4 * i, 0xffffffffU);
-	}
-}
-
 /* An inode's i_block; true if it changed. */
 static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 			  struct xattr_list *l)
@@ -459,7 +467,11 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		bool special = LINUX_S_ISCHR(mode) || LINUX_S_ISBLK(mode) ||
 			       LINUX_S_ISFIFO(mode) || LINUX_S_ISSOCK(mode);
 
-		scrub_block_map(fs, ib, special ? 4 : 0);
+		/* A device's first four words are its numbers. */
+		unsigned from = special ? 16 : 0;
+
+		scrub_block_numbers(s, ib + from, I_BLOCK_LEN - from,
+				    ext2fs_blocks_count(fs->super));
 	}
 	return memcmp(before, ib, I_BLOCK_LEN) != 0;
 }
@@ -510,15 +522,22 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 
 	/* Only the head: the name table (32 KiB) is filled as it is used. */
 	xattr_list_init(&l, s, ino);
-	/* Not in use: e2fsck reads nothing of its block map. */
+	/* Not in use: e2fsck reads nothing of its block map, only whether
+	 * an extent header is sane (half a block of insane inodes make the
+	 * whole block garbage): that header stays, the rest goes. */
 	if (ino >= EXT2_FIRST_INO(fs->super) && !fsread_le16(p + I_LINKS) &&
 	    !fsread_is_orphan(s->r, ino)) {
-		for (unsigned i = 0; i < I_BLOCK_LEN; i++)
-			l.changed |= p[I_BLOCK + i] != 0;
-		if (l.changed) {
+		uint8_t before[I_BLOCK_LEN];
+		bool changed;
+
+		memcpy(before, p + I_BLOCK, I_BLOCK_LEN);
+		if (fsread_le32(p + I_FLAGS) & EXT4_EXTENTS_FL)
+			scrub_extent_node(p + I_BLOCK, I_BLOCK_LEN, 0);
+		else
 			memset(p + I_BLOCK, 0, I_BLOCK_LEN);
-			s->rep.unused_inodes++;
-		}
+		changed = memcmp(before, p + I_BLOCK, I_BLOCK_LEN) != 0;
+		s->rep.unused_inodes += changed;
+		l.changed |= changed;
 	} else {
 		l.changed |= scrub_i_block(s, ino, p, &l);
 	}
@@ -572,12 +591,19 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	uint8_t *last;
 	bool csum_ok, hash_ok;
 
-	/* No xattr block: nothing in it is structure. */
+	xattr_list_init(&l, s, (uint32_t)blk);
+	/* A damaged magic: the header's words stay as numbers (e2fsck
+	 * reports them), entries only as far as they look like entries. */
 	if (fsread_le32(buf) != XATTR_MAGIC) {
-		memset(buf, 0, bs);
+		if (s->shared)
+			return; /* the block's other roles say what it is */
+		for (unsigned i = 0; i < 12; i += 4)
+			if (scrub_could_be_text(buf + i))
+				put_le32(buf + i, 0xffffffffU);
+		memset(buf + 12, 0, XATTR_HDR - 12);
+		scrub_xattrs(&l, buf + XATTR_HDR, buf + bs, buf, buf + bs);
 		return;
 	}
-	xattr_list_init(&l, s, (uint32_t)blk);
 	csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&
 		  ext2fs_ext_attr_block_csum_verify(
 			  fs, 0, blk, (struct ext2_ext_attr_header *)buf);

@@ -59,6 +59,9 @@ struct fsread_scrub {
 	bool keep_data;	    /* -a: file contents stay */
 	errcode_t fatal;    /* ENOMEM */
 	uint8_t *mask;	    /* a block's worth: which bytes are structure */
+	bool shared;	    /* the block being scrubbed has other roles too:
+			       a role that finds it is not what it expects
+			       leaves it to them rather than zeroing it */
 	struct dir_state **dirs; /* open hash by inode */
 	size_t dirs_cap, dirs_n;
 	struct journal_block *jblocks; /* sorted by pblk */
@@ -86,6 +89,8 @@ struct dir_state {
 	struct scrub_names *names;
 	uint64_t counter;	/* name generator position */
 	struct scrub_pool *pools; /* htree: candidates by hash, per length */
+	size_t *runs;		/* its DIR runs in the role table */
+	size_t n_runs;
 };
 
 struct leaf_range {
@@ -127,9 +132,13 @@ void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
 		    uint64_t pblk, uint8_t *name, size_t len);
 struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino);
 void scrub_dir_done(struct dir_state *d);
+/* Note run @i of the role table as one of @d's directory blocks. */
+bool scrub_dir_add_run(struct dir_state *d, size_t i);
 /* A directory block of @ino (0: unknown owner) at @pblk. */
 void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 		     uint8_t *buf, bool probe);
+/* Does block @p read as directory entries (with a checksum tail)? */
+bool scrub_looks_like_dir(const uint8_t *p, unsigned bs);
 /* Dirents packed in @len bytes (inline directories): names only. */
 void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
 		   size_t len);
@@ -142,6 +151,23 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf);
 /* An extent node of @ino (0: owner unknown, checksum left). */
 void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
 			uint8_t *buf);
+/*
+ * Zero every run of at least SCRUB_TEXT_RUN printable bytes in @buf:
+ * for structures kept as they are (bitmaps, quota files), where such a
+ * run is no number but what a name or a file left behind.  How many
+ * bytes went.
+ */
+#define SCRUB_TEXT_RUN 4
+size_t scrub_text_runs(uint8_t *buf, size_t len);
+/* Could these 4 bytes be (part of) a name or a path? */
+bool scrub_could_be_text(const uint8_t *p);
+/*
+ * A block of 32-bit numbers below @limit (block numbers, inode numbers):
+ * those stay, and so does other binary junk e2fsck prints as a number;
+ * a word that could be text becomes all-ones, as wrong as before.
+ */
+void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
+			 uint64_t limit);
 /* Extent header and entries in @len bytes, the rest zeroed: true if
  * anything changed. */
 bool scrub_extent_node(uint8_t *p, size_t len, size_t tail);

@@ -201,21 +201,6 @@ static bool add_patch(struct fsread_scrub *s, uint32_t offset, uint32_t csum,
 	return true;
 }
 
-/* Is @p a chain of directory entries covering the block? */
-static bool looks_like_dir(const uint8_t *p, unsigned bs)
-{
-	size_t off = 0;
-
-	while (off + 8 <= bs) {
-		unsigned rec = fsread_dirent_rec_len(p + off, bs);
-
-		if (rec < 8 || rec % 4 || rec > bs - off || p[off + 6] > rec - 8)
-			return false;
-		off += rec;
-	}
-	return off == bs;
-}
-
 /* Block numbers only (an indirect block, a reserved GDT block)? */
 static bool looks_like_block_map(const struct fsread_scrub *s,
 				 const uint8_t *p, unsigned bs)
@@ -245,8 +230,7 @@ static enum copy_kind judge_copy(struct fsread_scrub *s, uint64_t target,
 					    : (*ino = 0, COPY_EXTENT);
 	if (fsread_le32(buf) == XATTR_MAGIC)
 		return COPY_XATTR;
-	if (looks_like_dir(buf, bs) ||
-	    (looks_like_dir(buf, bs - 12) && fsread_le16(buf + bs - 8) == 12)) {
+	if (scrub_looks_like_dir(buf, bs)) {
 		if (role != SCRUB_DIR)
 			*ino = 0;
 		return COPY_DIR;
@@ -492,9 +476,9 @@ errcode_t scrub_journal_plan(struct fsread_scrub *s)
 	if (s->r->info.journal_dev) {
 		g.external = true;
 		sb_l = fs->blocksize == 1024 ? 2 : 1;
-	} else if (ext2fs_has_feature_journal(fs->super) &&
-		   fs->super->s_journal_inum &&
-		   !fs->super->s_journal_dev) {
+	} else if (fs->super->s_journal_inum && !fs->super->s_journal_dev) {
+		/* Even without has_journal: e2fsck looks at such a journal
+		 * ("... but a journal is present"). */
 		g.ino = fs->super->s_journal_inum;
 	} else {
 		return 0;

@@ -124,6 +124,46 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
 			 ext2fs_crc32c_le(fs->csum_seed, buf, csum_at));
 }
 
+bool scrub_could_be_text(const uint8_t *p)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (p[i] >= 0x20 && p[i] < 0x7f)
+			return true;
+	return false;
+}
+
+size_t scrub_text_runs(uint8_t *buf, size_t len)
+{
+	size_t zeroed = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && buf[j] > 0x20 && buf[j] < 0x7f)
+			j++;
+		if (j - i >= SCRUB_TEXT_RUN) {
+			memset(buf + i, 0, j - i);
+			zeroed += j - i;
+		}
+		i = j + 1;
+	}
+	return zeroed;
+}
+
+void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
+			 uint64_t limit)
+{
+	ext2_filsys fs = s->r->fs;
+
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint32_t v = fsread_le32(buf + i);
+
+		if (v && (v < fs->super->s_first_data_block || v >= limit) &&
+		    scrub_could_be_text(buf + i))
+			put_le32(buf + i, 0xffffffffU);
+	}
+}
+
 bool scrub_extent_node(uint8_t *p, size_t len, size_t tail)
 {
 	struct fsread_ext_hdr h;
@@ -159,6 +199,9 @@ void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
 		       ext2fs_extent_block_csum_verify(fs, ino, eh);
 
 	(void)blk;
+	/* Not an extent node after all: the block's other roles say. */
+	if (s->shared && fsread_le16(buf) != FSREAD_EXT_MAGIC)
+		return;
 	if (scrub_extent_node(buf, fs->blocksize, csum ? 4 : 0) && csum_ok) {
 		ext2fs_extent_block_csum_set(fs, ino, eh);
 		s->rep.csums++;
