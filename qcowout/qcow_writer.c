@@ -121,7 +121,7 @@ uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c)
 {
 	if (c < w->zrefs_cap && w->zrefs[c])
 		return w->zrefs[c];
-	return 1;
+	return c && c < w->first_data ? 0 : 1; /* the quiet head is free */
 }
 
 static errcode_t flush_run(struct qcow_writer *w)
@@ -646,8 +646,11 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	/* Version 2 has no autoclear bits to guard the table with. */
 	w->digests = opts->digests && opts->version >= 3;
 	w->base = opts->base;
-	/* Cluster 0 is the header; data starts right after it. */
-	w->next_host_off = w->obuf_off = w->cluster_size;
+	/* Cluster 0 is the header; data starts after the quiet head. */
+	w->first_data = w->cluster_size >= QCOW_WRITER_QUIET_HEAD
+				? 1
+				: QCOW_WRITER_QUIET_HEAD >> w->cluster_bits;
+	w->next_host_off = w->obuf_off = w->first_data << w->cluster_bits;
 	err = 0;
 	if (opts->compress) {
 		w->compress_type = opts->compress_type;

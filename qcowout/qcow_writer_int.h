@@ -13,6 +13,14 @@
 
 #define QCOW_WRITER_NO_L2 UINT64_MAX
 #define QCOW_WRITER_L2Q 8
+/*
+ * Where data clusters may start: programs that look for a filesystem
+ * signature at a fixed offset of a file (blkid, e2image -r, file: ext2
+ * at 1 KiB, iso9660 and udf at 32 KiB, btrfs and reiserfs at 64 KiB)
+ * find the header and zeros there, never a guest block.  The clusters
+ * skipped are free (refcount 0) and, in a file, a hole.
+ */
+#define QCOW_WRITER_QUIET_HEAD (128U << 10)
 
 struct qcow_writer {
 	struct qcow_io *io;
@@ -44,6 +52,7 @@ struct qcow_writer {
 	 * compressed bytes reach a cluster boundary (or nearly), instead of
 	 * padding the rest of a cluster away before each one.
 	 */
+	uint64_t first_data; /* cluster number where data starts */
 	uint8_t *l2q; /* QCOW_WRITER_L2Q clusters */
 	uint64_t l2q_index[QCOW_WRITER_L2Q];
 	unsigned l2q_n;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ext2fs/ext2_err.h>
@@ -185,15 +186,29 @@ static void choose_cluster_bits(struct capture *c)
 	c->cluster_bits = bits;
 }
 
+/* A raw copy onto a block device: what lies there is old, so inode
+ * tables go whole (the unused inodes too, as e2image writes them). */
+static bool raw_onto_device(const struct capture_opts *o)
+{
+	struct stat st;
+
+	return o->raw && !stat(o->image, &st) && S_ISBLK(st.st_mode);
+}
+
 static errcode_t map_source(struct capture *c)
 {
 	errcode_t err;
 
-	progress_start(&c->prog, c->o->progress, "mapping",
-		       c->info.inodes_count, false);
+	/* e2image says only this while it maps. */
+	if (c->o->e2image_voice && c->o->progress)
+		fputs("Scanning inodes...\n", stderr);
+	progress_start(&c->prog, c->o->progress && !c->o->e2image_voice,
+		       "mapping", c->info.inodes_count, false);
 	err = fsread_map(c->fs,
 			 (c->o->all_data ? FSREAD_MAP_ALL_DATA : 0) |
-				 (c->o->scrub ? FSREAD_MAP_SCRUB : 0),
+				 (c->o->scrub ? FSREAD_MAP_SCRUB : 0) |
+				 (raw_onto_device(c->o) ? FSREAD_MAP_WHOLE_ITABLES
+							: 0),
 			 &c->map, &c->stats);
 	if (!err)
 		c->prog.done = c->prog.total;
@@ -248,8 +263,15 @@ static errcode_t copy_blocks(struct capture *c, struct sink *s,
 			c->o->source);
 		return err;
 	}
-	progress_start(&c->prog, c->o->progress, label,
-		       extmap_total(&c->map) * c->info.block_size, true);
+	if (!c->o->e2image_voice)
+		progress_start(&c->prog, c->o->progress, label,
+			       extmap_total(&c->map) * c->info.block_size,
+			       true);
+	else /* one "Copying" line, for the pass that writes */
+		progress_start_e2image(
+			&c->prog, c->o->progress && strcmp(label, "planning"),
+			extmap_total(&c->map) * c->info.block_size,
+			c->info.block_size);
 	err = capture_copy_run(&cc, &failed_read);
 	progress_end(&c->prog);
 	fsread_scrub_get_report(cc.scrub, &c->scrubbed);
@@ -356,8 +378,9 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	}
 	/* e2image -c's report, in its words. */
 	if (!err && c->o->compare)
-		printf("%llu blocks already contained the data to be copied\n",
-		       (unsigned long long)sink_raw_skipped(s));
+		printf("%llu blocks already contained the data to be copied%s\n",
+		       (unsigned long long)sink_raw_skipped(s),
+		       c->o->e2image_voice ? "." : "");
 	sink_free(s);
 	return err;
 }
@@ -531,9 +554,19 @@ static void report_scrub(const struct capture *c)
 			(unsigned long long)r.unparsable);
 }
 
-/* -n: what a capture would write, block runs of the filesystem. */
+/* -n: what a capture would write, block runs of the filesystem (one
+ * line a block, as e2image says it, under its name). */
 static void list_blocks(const struct capture *c)
 {
+	if (c->o->e2image_voice) {
+		for (size_t i = 0; i < c->map.n; i++)
+			for (uint64_t k = 0; k < c->map.runs[i].count; k++)
+				printf("Writing block %llu\n",
+				       (unsigned long long)(c->map.runs[i]
+								    .start +
+							    k));
+		return;
+	}
 	for (size_t i = 0; i < c->map.n; i++) {
 		printf("Would write block%s ",
 		       c->map.runs[i].count == 1 ? "" : "s");
@@ -620,13 +653,17 @@ static int run(struct capture *c)
 			output_abort(&c->out);
 			return EXIT_FAILED;
 		}
-		return c->info.primary_err ? EXIT_DAMAGED : EXIT_OK;
+		return c->info.primary_err && !c->o->e2image_voice
+			       ? EXIT_DAMAGED
+			       : EXIT_OK;
 	}
 	err = map_source(c);
 	if (!err && c->o->dry_run) {
 		list_blocks(c);
-		return c->stats.warnings || c->info.primary_err ? EXIT_DAMAGED
-							       : EXIT_OK;
+		return (c->stats.warnings || c->info.primary_err) &&
+				       !c->o->e2image_voice
+			       ? EXIT_DAMAGED
+			       : EXIT_OK;
 	}
 	if (!err && !c->o->raw)
 		choose_cluster_bits(c);
@@ -656,6 +693,9 @@ static int run(struct capture *c)
 				interrupt_signal());
 		return EXIT_FAILED;
 	}
+	/* e2image lists nothing of the damage it copied, and exits 0. */
+	if (c->o->e2image_voice)
+		return EXIT_OK;
 	report_summary(c);
 	report_scrub(c);
 	if (c->stats.warnings || extmap_total(fsread_unreadable(c->fs)) ||
@@ -687,6 +727,7 @@ int capture_run(const struct capture_opts *o)
 	extmap_init(&c.map);
 	interrupt_install();
 	status = run(&c);
+	output_free(&c.out);
 	extmap_free(&c.map);
 	fsread_close(c.fs);
 	qcow_reader_close(c.base);

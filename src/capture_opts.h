@@ -19,6 +19,8 @@ struct capture_opts {
 	bool overwrite;	  /* --overwrite */
 	bool no_sync;	  /* --no-sync */
 	bool quiet;	  /* -q: no per-inode warnings, summary only */
+	bool e2image_voice; /* called as e2image: print what it prints, exit
+			       0 when an image is written */
 	uint64_t superblock; /* -b */
 	unsigned block_size; /* -B */
 	unsigned cluster_size; /* -C; 0: the filesystem block size */

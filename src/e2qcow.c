@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ext2fs/ext2_err.h>
 
@@ -24,7 +25,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: e2qcow capture [options] SOURCE IMAGE\n"
 	      "       e2qcow restore [options] IMAGE TARGET\n"
-	      "       e2qcow -Q|-r[a] [e2image's options] DEVICE IMAGE\n"
+	      "       e2qcow [-Q|-r[a]] [e2image's options] DEVICE IMAGE\n"
 	      "       e2qcow -r IMAGE.qcow2 TARGET\n"
 	      "       e2qcow install [options] IMAGE DEVICE\n"
 	      "       e2qcow info [--json] IMAGE\n"
@@ -45,12 +46,33 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* Installed (or linked) as e2image: e2image's command line, whole. */
+static bool called_e2image(const char *argv0)
+{
+	char name[64];
+	const char *slash = strrchr(argv0, '/');
+
+	snprintf(name, sizeof(name), "%s", slash ? slash + 1 : argv0);
+	return !strncmp(name, "e2image", 7);
+}
+
+/* "e2qcow FS OUT": e2image's normal format, if FS is something. */
+static bool names_a_source(const char *arg)
+{
+	struct stat st;
+
+	return arg[0] != '-' && !stat(arg, &st) &&
+	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
 int main(int argc, char **argv)
 {
 	initialize_ext2_error_table();
 	initialize_e2qf_error_table();
 	initialize_e2qo_error_table();
 
+	if (argc >= 1 && called_e2image(argv[0]))
+		return e2image_cli_main(argc, argv, "e2image");
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -76,9 +98,11 @@ int main(int argc, char **argv)
 		printf("e2qcow %s\n", E2QCOW_VERSION);
 		return EXIT_OK;
 	}
-	/* An option first: e2image's command line (-Q, -r, -ra ...). */
-	if (argv[1][0] == '-' && argv[1][1])
-		return e2image_cli_main(argc, argv);
+	/* An option first, or a device and an image: e2image's command
+	 * line (-Q, -r, -ra ..., or its own format). */
+	if ((argv[1][0] == '-' && argv[1][1]) ||
+	    (argc == 3 && names_a_source(argv[1])))
+		return e2image_cli_main(argc, argv, "e2qcow");
 	fprintf(stderr, "e2qcow: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

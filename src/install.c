@@ -7,7 +7,9 @@
  * Which blocks are metadata is worked out from the capture itself: fsread
  * walks the filesystem inside the image (a qcow2 through the qcow2 I/O
  * manager, a raw image directly), so only those blocks are written and
- * file data on the device is never touched.  Unlike e2image, the blocks
+ * file data on the device is never touched.  e2image's own format holds
+ * superblock, descriptors, bitmaps and inode tables: those are written,
+ * as e2image -I writes them (install_e2i.c).  Unlike e2image, the blocks
  * about to be overwritten are first saved into an undo file through
  * libext2fs' own undo manager, so e2fsprogs' e2undo puts them back; a
  * mounted device, a device holding another filesystem (-f overrides) and
@@ -32,6 +34,7 @@
 #include "interrupt.h"
 #include "fsread.h"
 #include "install.h"
+#include "install_e2i.h"
 #include "output.h"
 #include "progress.h"
 #include "qcow_ext2io.h"
@@ -118,6 +121,7 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 struct install {
 	const struct install_opts *o;
 	struct qcow_reader *qcow; /* NULL: a raw image */
+	ext2_filsys e2i;	  /* e2image's own format */
 	struct fsread *fs;
 	struct fsread_info info;
 	struct extmap map;
@@ -152,15 +156,8 @@ static errcode_t open_image(struct install *in)
 		return err;
 	}
 	fclose(f);
-	if (fsread_is_e2i_magic(head)) {
-		fprintf(stderr,
-			"e2qcow: '%s' is in e2image's own format, which cannot "
-			"be installed by e2qcow\n"
-			"  Capture the filesystem as qcow2 (e2qcow -Q) or raw "
-			"and install that.\n",
-			path);
-		return EINVAL;
-	}
+	if (fsread_is_e2i_magic(head))
+		return install_e2i_open(path, &in->e2i, &in->info);
 	if (!qcow_is_magic(head))
 		return 0; /* raw */
 	err = qcow_reader_open(path, &ro, &in->qcow, &e);
@@ -171,6 +168,10 @@ static errcode_t open_image(struct install *in)
 
 static errcode_t map_image(struct install *in)
 {
+	if (in->e2i) {
+		in->blocks = install_e2i_blocks(in->e2i);
+		return 0;
+	}
 	struct fsread_opts fo = { .force = in->o->force, .warn = on_warn,
 				  .cb_ctx = in };
 	struct fsread_stats st;
@@ -374,10 +375,16 @@ static int install(struct install *in)
 	}
 	/* Stopped halfway, the device would be neither old nor new. */
 	interrupt_hold(&old);
-	err = write_blocks(in, ch);
-	if (!err)
-		err = io_channel_flush(ch);
-	close_err = io_channel_close(ch);
+	if (in->e2i) {
+		/* libext2fs writes and closes the device itself. */
+		err = install_e2i_write(&in->e2i, in->o->image, ch);
+		close_err = 0;
+	} else {
+		err = write_blocks(in, ch);
+		if (!err)
+			err = io_channel_flush(ch);
+		close_err = io_channel_close(ch);
+	}
 	interrupt_release(&old);
 	if (err || close_err) {
 		com_err("e2qcow", err ? err : close_err,
@@ -407,6 +414,8 @@ int install_run(const struct install_opts *o)
 	status = install(&in);
 	fsread_close(in.fs);
 	qcow_reader_close(in.qcow);
+	if (in.e2i)
+		ext2fs_close_free(&in.e2i);
 	extmap_free(&in.map);
 	free(in.undo_path);
 	return status;

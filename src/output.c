@@ -34,7 +34,6 @@ static errcode_t make_temp(struct output *o)
 	char *copy = strdup(o->path);
 	char *dir = dir_of(o->path);
 	errcode_t err = 0;
-	mode_t mask;
 	int len;
 
 	if (!copy || !dir) {
@@ -56,10 +55,9 @@ static errcode_t make_temp(struct output *o)
 		o->tmp_path = NULL;
 		goto out;
 	}
-	/* mkstemp makes 0600; an image is an ordinary file. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(o->fd, 0666 & ~mask);
+	/* mkstemp makes it 0600, and so it stays: an image holds names,
+	 * metadata and (with -a) every file's contents, as e2image's
+	 * do. */
 out:
 	free(copy);
 	free(dir);
@@ -80,12 +78,60 @@ static errcode_t open_device(struct output *o)
 	return 0;
 }
 
+/*
+ * A symbolic link is written through, never replaced: the file it names
+ * becomes the output (and, being renamed over, keeps its name there).
+ */
+static errcode_t follow_link(struct output *o, const char *path,
+			     const char **what)
+{
+	struct stat st;
+	char *dir, *target;
+	ssize_t n;
+
+	if (lstat(path, &st) || !S_ISLNK(st.st_mode))
+		return 0;
+	*what = "following the symbolic link";
+	o->resolved = realpath(path, NULL);
+	if (o->resolved)
+		return 0;
+	if (errno != ENOENT)
+		return errno;
+	/* Dangling: the link's target, relative to the link's directory. */
+	target = malloc((size_t)st.st_size + 1);
+	if (!target)
+		return ENOMEM;
+	n = readlink(path, target, (size_t)st.st_size + 1);
+	if (n < 0 || n > st.st_size) {
+		free(target);
+		return n < 0 ? errno : EAGAIN;
+	}
+	target[n] = 0;
+	if (target[0] == '/') {
+		o->resolved = target;
+		return 0;
+	}
+	dir = dir_of(path);
+	if (dir && asprintf(&o->resolved, "%s/%s", dir, target) < 0)
+		o->resolved = NULL;
+	free(dir);
+	free(target);
+	return o->resolved ? 0 : ENOMEM;
+}
+
 errcode_t output_open(struct output *o, const char *path, bool overwrite,
 		      const char **what)
 {
 	struct stat st;
+	errcode_t err;
 
 	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	err = follow_link(o, path, what);
+	if (err)
+		return err;
+	if (o->resolved)
+		path = o->resolved;
 	o->path = path;
 	o->fd = -1;
 	o->overwrite = overwrite;
@@ -225,4 +271,11 @@ void output_abort(struct output *o)
 		free(o->tmp_path);
 		o->tmp_path = NULL;
 	}
+}
+
+void output_free(struct output *o)
+{
+	output_abort(o);
+	free(o->resolved);
+	o->resolved = NULL;
 }

@@ -6,7 +6,9 @@
  * and only renamed into place once complete, so an interrupted or failed
  * run leaves nothing that looks like a finished image.  An existing
  * target is replaced only when asked.  "-" is standard output (a
- * stream); a block device is written in place.
+ * stream); a block device is written in place.  Files are created 0600
+ * whatever the umask, and a symbolic link is written through, never
+ * replaced.
  */
 #ifndef OUTPUT_H
 #define OUTPUT_H
@@ -20,7 +22,9 @@ enum output_kind { OUTPUT_FILE, OUTPUT_DEVICE, OUTPUT_STREAM };
 
 struct output {
 	enum output_kind kind;
-	const char *path;	/* as the user gave it */
+	const char *path;	/* as the user gave it, or where a symbolic
+				   link it gave points */
+	char *resolved;		/* that link's target, owned */
 	char *tmp_path;		/* OUTPUT_FILE: the temporary name */
 	int fd;
 	bool overwrite;
@@ -46,6 +50,8 @@ errcode_t output_open_in_place(struct output *o, const char *path,
 errcode_t output_commit(struct output *o);
 /* Drop a temporary file; safe to call at any point, and twice. */
 void output_abort(struct output *o);
+/* output_abort(), and free what output_open() allocated. */
+void output_free(struct output *o);
 
 /* Do @a and @b name the same existing file or device (links included)? */
 bool output_same_file(const char *a, const char *b);

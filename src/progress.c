@@ -45,7 +45,65 @@ void progress_start(struct progress *p, bool enabled, const char *label,
 	p->total = total;
 	p->done = 0;
 	p->bytes = bytes;
+	p->e2image_bs = 0;
+	p->drawn = 0;
 	p->start = p->last = now();
+}
+
+static int e2image_percent(uint64_t done, uint64_t total)
+{
+	return total ? (int)(100.0 * (double)done / (double)total + 0.5) : 100;
+}
+
+/* "N / M blocks (P%)", e2image's words; how many characters. */
+static int draw_e2image(const struct progress *p)
+{
+	uint64_t done = p->done / p->e2image_bs;
+	uint64_t total = p->total / p->e2image_bs;
+
+	return fprintf(stderr, "%llu / %llu blocks (%d%%)",
+		       (unsigned long long)done, (unsigned long long)total,
+		       e2image_percent(done, total));
+}
+
+void progress_start_e2image(struct progress *p, bool enabled,
+			    uint64_t total, unsigned block_size)
+{
+	progress_start(p, enabled, "copying", total, true);
+	p->e2image_bs = block_size ? block_size : 1;
+	if (!enabled)
+		return;
+	fputs("Copying ", stderr);
+	p->drawn = draw_e2image(p);
+	fflush(stderr);
+}
+
+static void update_e2image(struct progress *p, double t)
+{
+	if (t - p->last < 1.0)
+		return;
+	p->last = t;
+	while (p->drawn-- > 0)
+		fputc('\b', stderr);
+	p->drawn = draw_e2image(p);
+	fflush(stderr);
+}
+
+static void end_e2image(struct progress *p)
+{
+	double secs = now() - p->start;
+	uint64_t done = p->done / p->e2image_bs;
+	uint64_t total = p->total / p->e2image_bs;
+	unsigned s = (unsigned)secs;
+
+	fprintf(stderr, "\rCopied %llu / %llu blocks (%d%%) in %02u:%02u:%02u ",
+		(unsigned long long)done, (unsigned long long)total,
+		e2image_percent(done, total), s / 3600, s / 60 % 60, s % 60);
+	if (s)
+		fprintf(stderr, "at %.2f MB/s",
+			(double)p->done / (1024.0 * 1024.0) / secs);
+	fputs("       \n", stderr);
+	fflush(stderr);
 }
 
 void progress_update(struct progress *p, uint64_t done)
@@ -56,6 +114,10 @@ void progress_update(struct progress *p, uint64_t done)
 	if (!p->enabled)
 		return;
 	t = now();
+	if (p->e2image_bs) {
+		update_e2image(p, t);
+		return;
+	}
 	if (t - p->last < (p->tty ? 0.25 : 5.0))
 		return;
 	p->last = t;
@@ -64,7 +126,9 @@ void progress_update(struct progress *p, uint64_t done)
 
 void progress_end(struct progress *p)
 {
-	if (p->enabled)
+	if (p->enabled && p->e2image_bs)
+		end_e2image(p);
+	else if (p->enabled)
 		draw(p, now(), true);
 	p->enabled = false;
 }

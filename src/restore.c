@@ -319,7 +319,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	out.fd = -1;
 	err = open_target(o, &out, qcow_reader_size(r), &io);
 	if (err) {
-		output_abort(&out);
+		output_free(&out);
 		return EXIT_FAILED;
 	}
 	fresh = (out.kind == OUTPUT_FILE && !out.in_place) ||
@@ -344,11 +344,8 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 			o->target);
 	sink_free(s);
 	qcow_io_free(io);
-	if (err) {
-		output_abort(&out);
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
+	output_free(&out);
+	return err ? EXIT_FAILED : EXIT_OK;
 }
 
 int restore_run(const struct restore_opts *o)
