@@ -37,10 +37,23 @@ static bool zero(uint8_t *p, size_t len)
 	return changed;
 }
 
-static bool zero_field(uint8_t *sb, size_t off, size_t len, bool keep)
-{
-	return !keep && zero(sb + off, len);
-}
+/* The superblock's free text, and what keeps each (0: nothing). */
+static const struct {
+	size_t off, len;
+	unsigned keep;
+} sb_text[] = {
+	{ SB_FIELD(s_volume_name), SB_SIZE(s_volume_name),
+	  FSREAD_SCRUB_KEEP_LABEL },
+	{ SB_FIELD(s_last_mounted), SB_SIZE(s_last_mounted),
+	  FSREAD_SCRUB_KEEP_MOUNT },
+	{ SB_FIELD(s_mount_opts), SB_SIZE(s_mount_opts),
+	  FSREAD_SCRUB_KEEP_MOUNT },
+	{ SB_FIELD(s_first_error_func), SB_SIZE(s_first_error_func),
+	  FSREAD_SCRUB_KEEP_ERRORS },
+	{ SB_FIELD(s_last_error_func), SB_SIZE(s_last_error_func),
+	  FSREAD_SCRUB_KEEP_ERRORS },
+	{ SB_FIELD(s_reserved), SB_SIZE(s_reserved), 0 },
+};
 
 static uint32_t sb_csum(const uint8_t *sb)
 {
@@ -61,25 +74,16 @@ void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at)
 	if (!(keep & FSREAD_SCRUB_KEEP_BOOT) || sb_at != SUPERBLOCK_OFFSET)
 		zero(buf, sb_at);
 	zero(sb + SUPERBLOCK_SIZE, bs - sb_at - SUPERBLOCK_SIZE);
-	if (fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
-		return; /* no superblock here: nothing says what the bytes are */
+	/* No superblock here: nothing says what the bytes are (nor reads
+	 * them: libext2fs stops at the magic). */
+	if (fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE) {
+		zero(sb, SUPERBLOCK_SIZE);
+		return;
+	}
 	csum_ok = fsread_le32(sb + SB_FIELD(s_checksum)) == sb_csum(sb);
-	changed |= zero_field(sb, SB_FIELD(s_volume_name),
-			      SB_SIZE(s_volume_name),
-			      keep & FSREAD_SCRUB_KEEP_LABEL);
-	changed |= zero_field(sb, SB_FIELD(s_last_mounted),
-			      SB_SIZE(s_last_mounted),
-			      keep & FSREAD_SCRUB_KEEP_MOUNT);
-	changed |= zero_field(sb, SB_FIELD(s_mount_opts), SB_SIZE(s_mount_opts),
-			      keep & FSREAD_SCRUB_KEEP_MOUNT);
-	changed |= zero_field(sb, SB_FIELD(s_first_error_func),
-			      SB_SIZE(s_first_error_func),
-			      keep & FSREAD_SCRUB_KEEP_ERRORS);
-	changed |= zero_field(sb, SB_FIELD(s_last_error_func),
-			      SB_SIZE(s_last_error_func),
-			      keep & FSREAD_SCRUB_KEEP_ERRORS);
-	changed |= zero_field(sb, SB_FIELD(s_reserved), SB_SIZE(s_reserved),
-			      false);
+	for (size_t i = 0; i < sizeof(sb_text) / sizeof(sb_text[0]); i++)
+		if (!(keep & sb_text[i].keep))
+			changed |= zero(sb + sb_text[i].off, sb_text[i].len);
 	s->rep.superblocks++;
 	if (changed && csum_ok) {
 		put_le32(sb + SB_FIELD(s_checksum), sb_csum(sb));

@@ -129,16 +129,25 @@ errcode_t qcow_reader_map(struct qcow_reader *r, uint64_t off,
 	bool allocated;
 	errcode_t err;
 
+	/* Where the L2 table this offset belongs to stops mapping. */
+	uint64_t table_end = (l1i + 1) * r->l2_entries << r->cluster_bits;
+
 	memset(m, 0, sizeof(*m));
 	m->type = QCOW_C_UNALLOCATED;
 	m->len = r->cluster_size - within;
-	if (l1i >= r->hdr.l1_size)
+	/* No table: unallocated as far as the table would have mapped (as
+	 * far as the image goes, past the L1 table). */
+	if (l1i >= r->hdr.l1_size) {
+		m->len = r->size > off ? r->size - off : m->len;
 		return 0;
+	}
 	l1e = qcow_load_be64(r->l1 + l1i * 8);
 	if (l1e & QCOW_L1E_RESERVED)
 		return QCOW_ERR_BAD_ENTRY;
-	if (!(l1e & QCOW2_L1E_OFFSET_MASK))
+	if (!(l1e & QCOW2_L1E_OFFSET_MASK)) {
+		m->len = table_end - off;
 		return 0;
+	}
 	err = qcow_reader_l2(r, l1e & QCOW2_L1E_OFFSET_MASK, &t);
 	if (err)
 		return err;

@@ -4,17 +4,24 @@
  * sparse file, a block device or a pipe.
  *
  * The guest space is walked in runs: ranges the image knows to be zero
- * are skipped (holes in a new file, zero-filled only where needed on a
- * device), data ranges are read in large pieces (the reader coalesces
- * adjacent clusters into one pread) and handed to the raw sink.
+ * are skipped in a new file (holes); on a used target they are zeroed
+ * by the device itself (write-zeroes offload) or punched out of a file,
+ * and only where neither works read first and zero-filled where needed.
+ * Data ranges are read in large pieces (the reader coalesces adjacent
+ * clusters into one pread) and handed to the raw sink.  An image on
+ * standard input is spooled to an unnamed temporary file first (qcow2
+ * puts the tables that say where data goes after, or before, the data).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ext2fs/ext2fs.h>
 
@@ -28,10 +35,12 @@
 #include "qcow_reader.h"
 #include "restore.h"
 #include "sink.h"
+#include "zero_range.h"
 
 #define CHUNK_BYTES (2U << 20)
+#define ZERO_RUN_MAX (1ULL << 36)
 
-enum { OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC };
+enum { OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC, OPT_TARGET_IS_ZERO };
 
 static void usage(FILE *f)
 {
@@ -40,15 +49,20 @@ static void usage(FILE *f)
 	      "                      IMAGE TARGET\n"
 	      "\n"
 	      "Convert the qcow2 IMAGE (with its backing chain) to raw on TARGET: a\n"
-	      "new sparse file, a block device, or - for standard output.\n"
+	      "new sparse file, a block device, or - for standard output.  IMAGE\n"
+	      "may be - for standard input (spooled to a temporary file; no\n"
+	      "backing file then).\n"
 	      "\n"
 	      "  -O OFFSET          write at this byte offset into TARGET\n"
 	      "  -p                 show progress on standard error\n"
 	      "  -f                 read an image QEMU marked corrupt\n"
 	      "      --overwrite    replace an existing TARGET file, or write onto a\n"
 	      "                     block device (or into a file at -O OFFSET)\n"
-	      "      --write-zeros  on a device, write zeros where the image is zero\n"
-	      "                     without first reading what is there\n"
+	      "      --target-is-zero\n"
+	      "                     TARGET reads as zeros already (a new device):\n"
+	      "                     zero nothing\n"
+	      "      --write-zeros  on a device that cannot zero ranges itself, write\n"
+	      "                     zeros without first reading what is there\n"
 	      "      --no-sync      do not wait for the data to reach the disk\n"
 	      "                     before finishing (as qemu-img convert by default)\n"
 	      "  -h, --help         show this help\n",
@@ -67,6 +81,7 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "write-zeros", no_argument, NULL, OPT_WRITE_ZEROS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "target-is-zero", no_argument, NULL, OPT_TARGET_IS_ZERO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +111,9 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 			break;
 		case OPT_NO_SYNC:
 			o->no_sync = true;
+			break;
+		case OPT_TARGET_IS_ZERO:
+			o->target_is_zero = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -200,6 +218,8 @@ static errcode_t zero_target(struct qcow_io *io, uint64_t base, uint64_t off,
 		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES;
 		bool zero = false;
 
+		if (interrupt_requested())
+			return EINTR;
 		if (!blind) {
 			err = io->pread(io, buf, n, base + off);
 			/* Past the end of a file is not zero yet: write. */
@@ -223,6 +243,7 @@ struct copy {
 	struct qcow_reader *r;
 	struct qcow_io *io;
 	struct sink *sink;
+	struct zero_range zr;
 	bool fresh;
 	struct progress *p;
 	uint64_t next; /* producer: next guest offset */
@@ -235,7 +256,9 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 {
 	struct copy *c = ctx;
 	uint64_t size = qcow_reader_size(c->r), off = c->next;
-	uint64_t max = size - off < CHUNK_BYTES ? size - off : CHUNK_BYTES;
+	/* A zero run goes in one slot, however long (one request to zero
+	 * it); data in slots of CHUNK_BYTES. */
+	uint64_t max = size - off < ZERO_RUN_MAX ? size - off : ZERO_RUN_MAX;
 	uint64_t zero, data;
 	errcode_t err;
 
@@ -251,6 +274,8 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 			c->o->image, (unsigned long long)off);
 		return err;
 	}
+	if (data > CHUNK_BYTES)
+		data = CHUNK_BYTES;
 	slot->off = off;
 	slot->zero = zero != 0;
 	slot->len = zero ? zero : data;
@@ -272,13 +297,14 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 	struct copy *c = ctx;
 	errcode_t err = 0;
 
-	if (slot->zero) {
+	if (slot->zero && !c->fresh && !c->o->target_is_zero) {
+		err = zero_range(&c->zr, c->o->offset + slot->off, slot->len);
 		/* slot->buf holds nothing: zero_target's scratch. */
-		if (!c->fresh)
+		if (err == ZERO_RANGE_UNSUPPORTED)
 			err = zero_target(c->io, c->o->offset, slot->off,
 					  slot->len, c->o->write_zeros,
 					  slot->buf);
-	} else {
+	} else if (!slot->zero) {
 		err = c->sink->write(c->sink, slot->off, slot->buf,
 				     (size_t)slot->len);
 	}
@@ -291,12 +317,13 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 
 static errcode_t copy_image(const struct restore_opts *o,
 			    struct qcow_reader *r, struct qcow_io *io,
-			    struct sink *s, bool fresh, struct progress *p)
+			    struct sink *s, int fd, bool fresh, struct progress *p)
 {
 	struct copy c = { .o = o, .r = r, .io = io, .sink = s, .fresh = fresh,
 			  .p = p };
 	errcode_t err;
 
+	zero_range_init(&c.zr, fd);
 	/* One writer: buffered writes to one file serialize on its inode
 	 * lock anyway (two writers measured slower on ext4). */
 	pthread_mutex_init(&c.progress_lock, NULL);
@@ -329,7 +356,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	progress_start(&p, o->progress, "restoring", qcow_reader_size(r),
 		       true);
 	if (!err)
-		err = copy_image(o, r, io, s, fresh, &p);
+		err = copy_image(o, r, io, s, out.fd, fresh, &p);
 	if (!err)
 		err = s->finish(s);
 	if (!err) {
@@ -348,22 +375,105 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	return err ? EXIT_FAILED : EXIT_OK;
 }
 
+/*
+ * Standard input into an unnamed temporary file beside the target (or in
+ * $TMPDIR for a device or a stream): qcow2's tables may come after the
+ * data they place.  The file is gone when closed; -1 and a message if
+ * not made.
+ */
+static int spool_stdin(const struct restore_opts *o)
+{
+	static uint8_t buf[1U << 20];
+	const char *dir = getenv("TMPDIR");
+	char *copy = strdup(o->target), *tdir = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (copy && strcmp(o->target, "-") &&
+	    (stat(o->target, &st) || S_ISREG(st.st_mode)))
+		tdir = dirname(copy);
+	fd = open(tdir ? tdir : dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0) {
+		com_err("e2qcow", errno,
+			"while making a temporary file in '%s' to hold the "
+			"image from standard input",
+			tdir ? tdir : dir ? dir : "/tmp");
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR && !interrupt_requested())
+			continue;
+		if (n < 0 || write(fd, buf, (size_t)n) != n) {
+			com_err("e2qcow", n < 0 ? errno : EIO,
+				"while spooling the image from standard input");
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* A spooled image names nothing beside it: no backing or data file. */
+static errcode_t open_spooled(int fd, const struct qcow_reader_opts *ro,
+			      struct qcow_reader **r,
+			      struct qcow_open_error *e)
+{
+	struct qcow_reader_opts bare = *ro;
+	struct qcow_reader_info info;
+	char path[64];
+	errcode_t err;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	bare.no_backing = true;
+	err = qcow_reader_open(path, &bare, r, e);
+	if (err)
+		return err;
+	qcow_reader_get_info(*r, &info);
+	if (info.backing_file || info.data_file) {
+		fprintf(stderr,
+			"e2qcow: the image on standard input has a %s file "
+			"('%s'), named relative to where the image lies: "
+			"restore it from a file\n",
+			info.backing_file ? "backing" : "data",
+			info.backing_file ? info.backing_file : info.data_file);
+		qcow_reader_close(*r);
+		*r = NULL;
+		return QCOW_ERR_BAD_BACKING;
+	}
+	return 0;
+}
+
 int restore_run(const struct restore_opts *o)
 {
 	struct qcow_reader_opts ro = { 0 };
 	struct qcow_open_error e;
 	struct qcow_reader *r;
 	errcode_t err;
-	int status;
+	int status, spool = -1;
 
 	ro.allow_corrupt = o->force;
-	err = qcow_reader_open(o->image, &ro, &r, &e);
+	if (!strcmp(o->image, "-")) {
+		spool = spool_stdin(o);
+		if (spool < 0)
+			return EXIT_FAILED;
+		err = open_spooled(spool, &ro, &r, &e);
+	} else {
+		err = qcow_reader_open(o->image, &ro, &r, &e);
+	}
 	if (err) {
-		restore_report_open_error(o->image, err, &e);
+		if (err != QCOW_ERR_BAD_BACKING)
+			restore_report_open_error(o->image, err, &e);
+		if (spool >= 0)
+			close(spool);
 		return EXIT_FAILED;
 	}
 	status = run(o, r);
 	qcow_reader_close(r);
+	if (spool >= 0)
+		close(spool);
 	return status;
 }
 

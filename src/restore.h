@@ -10,8 +10,9 @@
 #include "qcow_reader.h"
 
 struct restore_opts {
-	const char *image, *target;
+	const char *image, *target; /* image "-": standard input */
 	bool progress, overwrite, force, write_zeros, no_sync;
+	bool target_is_zero; /* --target-is-zero: never zero anything */
 	uint64_t offset; /* -O: where in the target the disk starts */
 };
 

@@ -1,0 +1,77 @@
+#!/bin/bash
+# t_restore_device.sh: restore onto used targets at the cost of the data:
+# a loop device and a file holding old bytes everywhere come out equal to
+# qemu-img convert -O raw of the image, byte for byte (ranges the device
+# or file can zero itself are punched, the rest read and zero-filled);
+# --target-is-zero zeroes nothing; a big sparse device is restored
+# without writing its size in zeros; and images come from standard
+# input (ours plain, compressed and scrubbed; QEMU's), while an overlay
+# on standard input is refused with the reason.
+. "$(dirname "$0")/lib.sh"
+need qemu-img mke2fs e2fsck
+cd "$T" || exit 1
+
+mke2fs -q -F -t ext4 -d "$TESTS_DIR/unit" fs.img 64M 2>/dev/null
+"$E2QCOW" capture -q fs.img meta.qcow2
+qemu-img convert -O raw meta.qcow2 want.raw
+size=$(stat -c %s fs.img)
+
+echo "stdin"
+for flags in "" "-z" "-s" "--compress=zlib"; do
+	rm -f img.qcow2 from-file.raw
+	# shellcheck disable=SC2086 # the flags are words
+	"$E2QCOW" capture -q $flags fs.img img.qcow2
+	"$E2QCOW" restore img.qcow2 from-file.raw
+	"$E2QCOW" restore - from-stdin.raw <img.qcow2 || fail "stdin ($flags): exit $?"
+	cmp from-file.raw from-stdin.raw || fail "stdin ($flags) differs from the file"
+	cat img.qcow2 | "$E2QCOW" restore - - | cmp - from-file.raw ||
+		fail "stdin to stdout ($flags) differs"
+	rm -f from-stdin.raw
+done
+qemu-img convert -O qcow2 -c want.raw qemu.qcow2
+"$E2QCOW" restore - q.raw <qemu.qcow2 || fail "stdin, QEMU's image: exit $?"
+cmp q.raw want.raw || fail "stdin, QEMU's image differs"
+qemu-img create -q -f qcow2 -b meta.qcow2 -F qcow2 overlay.qcow2
+rc=0
+"$E2QCOW" restore - o.raw <overlay.qcow2 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "backing file" err && [ ! -e o.raw ] ||
+	fail "an overlay on stdin: exit $rc, $(cat err)"
+
+echo "a file in place, holding old bytes"
+head -c $((size + 8192)) /dev/urandom >old.img
+cp old.img before.img
+"$E2QCOW" restore -O 4096 --overwrite meta.qcow2 old.img || fail "in place: exit $?"
+cmp <(tail -c +4097 old.img | head -c "$size") want.raw || fail "in place: content"
+cmp <(head -c 4096 old.img) <(head -c 4096 before.img) || fail "in place: before the offset"
+cmp <(tail -c 4096 old.img) <(tail -c 4096 before.img) || fail "in place: after the end"
+
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && losetup -f >/dev/null 2>&1; then
+	echo "a loop device holding old bytes"
+	head -c "$size" /dev/urandom >dev.img
+	dev=$(losetup -f --show dev.img) || skip "losetup failed"
+	trap 'losetup -d "$dev" 2>/dev/null || true; rm -rf "$T"' EXIT
+	"$E2QCOW" restore -p --overwrite meta.qcow2 "$dev" 2>progress || fail "device: exit $?"
+	cmp "$dev" want.raw || fail "device: content differs from qemu-img's"
+	# Told the device is zero: nothing is zeroed, only data written.
+	head -c "$size" /dev/urandom >"$dev"
+	"$E2QCOW" restore --target-is-zero --overwrite meta.qcow2 "$dev"
+	! cmp -s "$dev" want.raw || fail "--target-is-zero zeroed the device"
+	losetup -d "$dev"
+
+	echo "a 64 GiB sparse device"
+	truncate -s 64G big.img
+	mke2fs -q -F -t ext4 -E lazy_itable_init=1 big.img 2>/dev/null
+	"$E2QCOW" capture -q big.img big.qcow2
+	truncate -s 64G bigdev.img
+	dev=$(losetup -f --show bigdev.img) || skip "losetup failed"
+	"$E2QCOW" restore --overwrite big.qcow2 "$dev" || fail "64 GiB: exit $?"
+	# Zeroing by request writes nothing: the backing file stays sparse.
+	used=$(du -k bigdev.img | cut -f1)
+	[ "$used" -lt $((256 * 1024)) ] || fail "64 GiB: ${used} KiB written"
+	diff <(e2fsck -fn big.img 2>&1 | sed 1d | sed 's/^[^:]*:/X:/') \
+		<(e2fsck -fn "$dev" 2>&1 | sed 1d | sed 's/^[^:]*:/X:/') || fail "64 GiB: e2fsck"
+	losetup -d "$dev"
+else
+	echo "  (no loop devices here: device restores are not tried)"
+fi
+echo ok
