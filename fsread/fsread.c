@@ -198,6 +198,20 @@ static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 	return true;
 }
 
+/* Does the primary superblock claim metadata_csum and fail it? */
+static bool primary_csum_fails(const struct fsread_opts *o, const char *path)
+{
+	uint8_t sb[FSREAD_SB_LEN];
+
+	if (!read_primary_sb(o, path, sb) ||
+	    fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE ||
+	    !(fsread_le32(sb + FSREAD_SB_FEATURE_RO_COMPAT) &
+	      FSREAD_RO_COMPAT_METADATA_CSUM))
+		return false;
+	return ext2fs_crc32c_le(~0U, sb, FSREAD_SB_CHECKSUM) !=
+	       fsread_le32(sb + FSREAD_SB_CHECKSUM);
+}
+
 static errcode_t open_fs(struct fsread *r, const char *path)
 {
 	int flags = OPEN_FLAGS | (r->opts.force ? EXT2_FLAG_FORCE : 0);
@@ -206,8 +220,14 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	err = open_at(&r->opts, path, flags, r->opts.superblock,
 		      r->opts.block_size, &r->fs);
 	r->info.superblock = r->opts.superblock;
-	if (!err || r->opts.superblock || is_errno(err) ||
-	    err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
+	if (!err || r->opts.superblock || is_errno(err))
+		return err;
+	/* Unknown features are the filesystem's, unless the superblock
+	 * saying so fails its checksum: e2fsck, which checks that first,
+	 * then falls back on a backup.  So do we. */
+	if ((err == EXT2_ET_UNSUPP_FEATURE ||
+	     err == EXT2_ET_RO_UNSUPP_FEATURE) &&
+	    !primary_csum_fails(&r->opts, path))
 		return err;
 	backup_err = open_backup(&r->opts, path, flags, &r->fs,
 				 &r->info.superblock);

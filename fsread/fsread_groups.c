@@ -6,8 +6,9 @@
  *
  * What e2image -Q takes, plus the backups.  Uninitialised groups keep
  * their bitmaps and unused inode-table tail out of the image, unless the
- * group's checksum is wrong: then e2fsck will not trust the flags and
- * reads them, so they are taken whole.
+ * group's checksum is wrong, or the filesystem has no group checksums
+ * at all: then e2fsck does not trust the flags and reads them, so they
+ * are taken whole.
  */
 #include "fsread_err.h"
 #include "fsread_int.h"
@@ -69,8 +70,11 @@ static bool group_block_ok(struct fsread *r, dgrp_t g, uint64_t blk,
 static void map_group_tables(struct fsread *r, dgrp_t g)
 {
 	ext2_filsys fs = r->fs;
+	/* The flags mean something only with group checksums (libext2fs
+	 * and e2fsck ignore them without), and only where the checksum
+	 * holds (else e2fsck distrusts them). */
 	bool csum = ext2fs_has_group_desc_csum(fs);
-	bool trusted = !csum || ext2fs_group_desc_csum_verify(fs, g);
+	bool trusted = csum && ext2fs_group_desc_csum_verify(fs, g);
 	bool inode_uninit =
 		trusted && ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT);
 	bool block_uninit =
@@ -102,7 +106,7 @@ static void map_group_tables(struct fsread *r, dgrp_t g)
 		uint64_t unused_blocks = ext2fs_bg_itable_unused(fs, g) /
 					 EXT2_INODES_PER_BLOCK(fs->super);
 
-		if (csum && trusted && unused_blocks <= n)
+		if (trusted && unused_blocks <= n)
 			n -= unused_blocks;
 		fsread_add(r, 0, blk, n, false, "inode table");
 	}

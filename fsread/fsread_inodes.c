@@ -252,9 +252,78 @@ static errcode_t skip_group(struct fsread *r, ext2_inode_scan scan,
 	return ext2fs_inode_scan_goto_blockgroup(scan, (int)g);
 }
 
+/* Inodes e2fsck reads by number, whatever its scan skipped. */
+#define BY_NUMBER_MAX 32
+
+struct by_number {
+	uint32_t ino[BY_NUMBER_MAX];
+	bool walked[BY_NUMBER_MAX];
+	unsigned n;
+};
+
+static void by_number_add(struct by_number *b, uint32_t ino)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->ino[i] == ino)
+			return;
+	if (ino && b->n < BY_NUMBER_MAX)
+		b->ino[b->n++] = ino;
+}
+
+/* The reserved inodes, the journal, quota and orphan-file inodes and
+ * lost+found: e2fsck opens each by its number. */
+static void by_number_init(ext2_filsys fs, struct by_number *b)
+{
+	const struct ext2_super_block *sb = fs->super;
+	uint32_t first = EXT2_FIRST_INODE(sb);
+
+	b->n = 0;
+	for (uint32_t ino = 1; ino < first && ino < BY_NUMBER_MAX / 2; ino++)
+		by_number_add(b, ino);
+	by_number_add(b, sb->s_journal_inum);
+	by_number_add(b, sb->s_usr_quota_inum);
+	by_number_add(b, sb->s_grp_quota_inum);
+	by_number_add(b, sb->s_prj_quota_inum);
+	by_number_add(b, sb->s_orphan_file_inum);
+	by_number_add(b, sb->s_lpf_ino ? sb->s_lpf_ino : first);
+	for (unsigned i = 0; i < b->n; i++)
+		b->walked[i] = b->ino[i] > sb->s_inodes_count;
+}
+
+static void by_number_seen(struct by_number *b, uint32_t ino)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->ino[i] == ino)
+			b->walked[i] = true;
+}
+
+/*
+ * Those the scan did not reach (a descriptor with a bad checksum that
+ * claims its group unused, an itable_unused past them): read by number,
+ * as e2fsck reads them, so that what they point at is captured too.
+ */
+static void walk_by_number(struct fsread *r, const struct by_number *b,
+			   struct ext2_inode *inode, int isize, bool all_data,
+			   const struct orphans *orphans)
+{
+	uint32_t first = EXT2_FIRST_INODE(r->fs->super);
+
+	for (unsigned i = 0; i < b->n && !r->fatal; i++) {
+		uint32_t ino = b->ino[i];
+
+		if (b->walked[i] ||
+		    ext2fs_read_inode_full(r->fs, ino, inode, isize))
+			continue;
+		if (ino >= first && !inode->i_links_count &&
+		    !is_orphan(orphans, ino))
+			continue;
+		walk_inode(r, ino, inode, all_data);
+	}
+}
+
 static void scan_inodes(struct fsread *r, ext2_inode_scan scan,
 			struct ext2_inode *inode, int isize, bool all_data,
-			const struct orphans *orphans)
+			const struct orphans *orphans, struct by_number *b)
 {
 	uint32_t first_ino = EXT2_FIRST_INODE(r->fs->super);
 	uint32_t last_ino = 0;
@@ -290,6 +359,7 @@ static void scan_inodes(struct fsread *r, ext2_inode_scan scan,
 		if (ino >= first_ino && !inode->i_links_count &&
 		    !is_orphan(orphans, ino))
 			continue;
+		by_number_seen(b, ino);
 		walk_inode(r, ino, inode, all_data);
 	}
 }
@@ -299,9 +369,11 @@ void fsread_map_inodes(struct fsread *r, bool all_data)
 	int isize = EXT2_INODE_SIZE(r->fs->super);
 	struct ext2_inode *inode;
 	struct orphans orphans;
+	struct by_number b;
 	ext2_inode_scan scan;
 	errcode_t err;
 
+	by_number_init(r->fs, &b);
 	inode = calloc(1, (size_t)isize < sizeof(*inode) ? sizeof(*inode)
 							 : (size_t)isize);
 	if (!inode) {
@@ -314,9 +386,10 @@ void fsread_map_inodes(struct fsread *r, bool all_data)
 		fsread_warn(r, 0, err, "inode tables could not be scanned");
 	} else {
 		ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
-		scan_inodes(r, scan, inode, isize, all_data, &orphans);
+		scan_inodes(r, scan, inode, isize, all_data, &orphans, &b);
 		ext2fs_close_inode_scan(scan);
 	}
+	walk_by_number(r, &b, inode, isize, all_data, &orphans);
 	r->cur_ino = 0;
 	walk_journal_backup(r);
 	r->cur_ino = 0;

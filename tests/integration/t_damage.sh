@@ -1,0 +1,117 @@
+#!/bin/bash
+# t_damage.sh [SEEDS...]: damage nobody has seen.  Three named cases (the
+# ones e2fsck reads past: group flags without checksums, a descriptor with
+# a bad checksum claiming no used inodes, unknown features in a primary
+# superblock that fails its checksum), then each seed damages a fixture
+# its own way (tests/tools/damage.py: superblock, descriptors, inodes,
+# extents, directories, bitmaps; half with checksums computed again so
+# the damage looks valid).  For each:
+#  - the capture may not crash, hang or trip a sanitizer; it writes an
+#    image (exit 0 or 3) or refuses with a message and writes nothing;
+#  - the oracle: every block e2fsck -fn and dumpe2fs read of the damaged
+#    original (logged by tests/tools/logread.c) is one the capture stores,
+#    or one that reads as zeros anyway; a miss names the blocks;
+#  - e2fsck -fn says of the restored image what it says of the original.
+# With no SEEDS, a fixed short set (ctest); bench/damage-campaign.sh runs
+# long campaigns with fresh seeds.
+. "$(dirname "$0")/lib.sh"
+need mke2fs debugfs e2fsck dumpe2fs python3
+cd "$T" || exit 1
+DAMAGE=$TESTS_DIR/tools/damage.py
+LOGREAD=$TOOLS/liblogread.so
+[ -f "$LOGREAD" ] || skip "no $LOGREAD"
+seeds=("$@")
+[ ${#seeds[@]} -gt 0 ] || mapfile -t seeds < <(seq 1 36)
+
+mkdir -p tree/dir/sub
+for i in $(seq 1 40); do printf 'file %s\n' "$i" >"tree/dir/f$i"; done
+head -c 300000 /dev/urandom >tree/big
+ln -s dir/f1 tree/fast
+ln -s "$(printf 'long/%.0s' $(seq 1 30))" tree/slow
+mke2fs -q -F -t ext4 -b 4096 -g 2048 -O metadata_csum -d tree fx-ext4.img 32M
+mke2fs -q -F -t ext2 -b 1024 -d tree fx-ext2.img 16M
+mke2fs -q -F -t ext3 -b 1024 -d tree fx-ext3.img 16M
+fixtures=(ext4 ext2 ext3)
+
+fsck_of() { { timeout 30 e2fsck -fn "$1" 2>&1 || true; } | sed 1d | sed -E "s|$1|X|g; s/^[^ :]+: ([0-9]+\/)/X: \1/"; }
+
+same=0 differ=() oracle_misses=() refused=0 unsteady=0
+
+# check LABEL FIXTURE: the checks above, on src.img (FIXTURE damaged, as
+# damage.txt says).
+check() {
+	local label=$1 fx=$2 rc=0 bs missed
+	rm -f cap.qcow2 cap.raw
+	timeout 60 "$E2QCOW" capture -q src.img cap.qcow2 2>err || rc=$?
+	case $rc in
+	0 | 3) qemu_check cap.qcow2 ;;
+	1)
+		grep -q "^e2qcow: " err || fail "$label ($fx): exit 1, no message"
+		[ ! -e cap.qcow2 ] || fail "$label: refused but wrote an image"
+		refused=$((refused + 1))
+		# Refused, where e2fsck goes on (from a backup): a miss.
+		if fsck_of src.img | grep -q "^Pass 1"; then
+			differ+=("$label($fx)")
+			echo "$label ($fx): refused ($(head -1 err)), but e2fsck checks it"
+		fi
+		return 0
+		;;
+	*) fail "$label ($fx): capture exit $rc: $(cat err) after: $(cat damage.txt)" ;;
+	esac
+	# The oracle: what e2fsck and dumpe2fs read must have been stored.
+	bs=$(dumpe2fs -h "fx-$fx.img" 2>/dev/null | awk '/^Block size:/ {print $3}')
+	rm -f reads
+	LD_PRELOAD=$LOGREAD LOGREAD_PATH=src.img LOGREAD_OUT=reads \
+		timeout 30 e2fsck -fn src.img >/dev/null 2>&1 || true
+	LD_PRELOAD=$LOGREAD LOGREAD_PATH=src.img LOGREAD_OUT=reads \
+		timeout 30 dumpe2fs src.img >/dev/null 2>&1 || true
+	"$E2QCOW" capture -n -q src.img never.qcow2 >map 2>/dev/null || true
+	missed=$(python3 "$TESTS_DIR/tools/read_oracle.py" reads map src.img "$bs")
+	[ -z "$missed" ] || oracle_misses+=("$label($fx):$missed")
+	# e2fsck on the restored image.
+	"$E2QCOW" restore cap.qcow2 cap.raw >/dev/null
+	fsck_of src.img >f.src
+	fsck_of src.img >f.again
+	if ! cmp -s f.src f.again; then
+		unsteady=$((unsteady + 1))
+	elif fsck_of cap.raw | cmp -s - f.src; then
+		same=$((same + 1))
+	else
+		differ+=("$label($fx)")
+		echo "$label ($fx), e2fsck differs after: $(tr '\n' ';' <damage.txt)"
+		diff f.src <(fsck_of cap.raw) | head -6
+	fi
+}
+
+# The damage the issue named, made by hand.
+cp fx-ext2.img src.img
+echo "uninit flags without group checksums" >damage.txt
+debugfs -w -R "set_bg 0 flags 3" src.img >/dev/null 2>&1
+check uninit-nocsum ext2
+cp fx-ext4.img src.img
+echo "a descriptor with a bad checksum claiming no used inodes" >damage.txt
+ipg=$(dumpe2fs -h src.img 2>/dev/null | awk '/^Inodes per group:/ {print $4}')
+printf '%s\n' "set_bg 0 itable_unused $ipg" "set_bg 0 flags 1" \
+	"set_bg 0 checksum 0x1234" >cmds
+debugfs -w -f cmds src.img >/dev/null 2>&1
+check bad-desc-unused ext4
+# (A layout with a backup where e2fsck looks for one: group 1 at 32768.)
+mke2fs -q -F -t ext4 -b 4096 -O metadata_csum -d tree fx-ext4big.img 160M
+cp fx-ext4big.img src.img
+echo "unknown incompat bits, and a bad checksum, in the primary superblock" >damage.txt
+python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 96)) 0x800002c2
+check unknown-feature-bad-csum ext4big
+
+for seed in "${seeds[@]}"; do
+	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
+	cp "fx-$fx.img" src.img
+	python3 "$DAMAGE" src.img "$seed" >damage.txt 2>&1 ||
+		fail "seed $seed: damage.py failed: $(cat damage.txt)"
+	check "seed $seed" "$fx"
+done
+echo "damage: ${#seeds[@]} seeds and 3 named cases, $same same," \
+	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
+echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
+[ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
+[ ${#differ[@]} = 0 ] || fail "e2fsck differs on ${#differ[@]} restored images"
+echo ok

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * logread.c --- test helper, an LD_PRELOAD read logger: every read of
+ * the file LOGREAD_PATH (pread64, pread, read) is appended to the file
+ * LOGREAD_OUT as "OFFSET LENGTH" lines.  The oracle of t_damage.sh: what
+ * e2fsck, dumpe2fs and debugfs read of a damaged filesystem must be
+ * among the blocks a capture stores.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef ssize_t (*read_fn)(int, void *, size_t);
+
+static int is_target(int fd)
+{
+	const char *want = getenv("LOGREAD_PATH");
+	char link[64], path[PATH_MAX], real[PATH_MAX];
+	ssize_t n;
+
+	if (!want || !realpath(want, real))
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return 0;
+	path[n] = 0;
+	return !strcmp(path, real);
+}
+
+static void note(int fd, off_t off, ssize_t len)
+{
+	const char *out = getenv("LOGREAD_OUT");
+	FILE *f;
+
+	if (len <= 0 || !out || !is_target(fd))
+		return;
+	f = fopen(out, "a");
+	if (!f)
+		return;
+	fprintf(f, "%lld %lld\n", (long long)off, (long long)len);
+	fclose(f);
+}
+
+static ssize_t logged(const char *name, int fd, void *buf, size_t len,
+		      off_t off)
+{
+	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, name);
+	ssize_t n = real(fd, buf, len, off);
+
+	note(fd, off, n);
+	return n;
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+	read_fn real = (read_fn)dlsym(RTLD_NEXT, "read");
+	off_t off = lseek(fd, 0, SEEK_CUR);
+	ssize_t n = real(fd, buf, len);
+
+	if (off >= 0)
+		note(fd, off, n);
+	return n;
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	return logged("pread", fd, buf, len, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return logged("pread64", fd, buf, len, off);
+}
