@@ -178,10 +178,25 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 
 	if (!n)
 		return 0;
-	/* The layout's own structures: e2fsck reads them as that. */
+	/* The layout's own structures: e2fsck reads them as that.  A block
+	 * that is two groups' bitmaps (damage) keeps the longer's bits. */
 	if (runs[0]->role >= SCRUB_STATIC) {
-		apply_role(s, runs[0], blk, buf, live);
-		return runs[0]->role;
+		const struct scrub_run *run = runs[0];
+
+		for (size_t i = 1; i < n && runs[i]->role == run->role; i++)
+			if (run->role == SCRUB_BITMAP && runs[i]->size > run->size)
+				run = runs[i];
+		/* Claimed too as an extent node or block map (whose bytes are
+		 * numbers): bytes of unused inodes are that, and stay. */
+		s->shared = n > 1;
+		for (size_t i = 1; i < n; i++)
+			if (runs[i]->role != SCRUB_EXTENT &&
+			    runs[i]->role != SCRUB_BLOCK_MAP &&
+			    runs[i]->role < SCRUB_STATIC)
+				s->shared = false;
+		apply_role(s, run, blk, buf, live);
+		s->shared = false;
+		return run->role;
 	}
 	/* Claimed by several files or roles: scrubbed for each, so what
 	 * survives is what every role understands. */

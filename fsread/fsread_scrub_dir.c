@@ -86,9 +86,9 @@ static bool push(void **arr, size_t *n, size_t size)
 /*
  * How many entries of an index at offset @ent of a block are structure:
  * the count, but no more than the limit the block has room for, and no
- * further than the entries stay plausible (hashes in order, blocks
- * inside the directory).  Past that, a damaged count points into bytes
- * that were never an index: old kernels' linear entries, names.
+ * further than the hashes stay in order.  Past that, a damaged count
+ * points into bytes that were never an index: old kernels' linear
+ * entries, names.
  */
 static unsigned dx_used(const struct dir_state *d, unsigned bs, size_t ent,
 			const uint8_t *buf)
@@ -105,8 +105,7 @@ static unsigned dx_used(const struct dir_state *d, unsigned bs, size_t ent,
 		const uint8_t *e = buf + ent + 8 * (size_t)i;
 		uint32_t hash = i ? fsread_le32(e) & ~1U : 0;
 
-		if ((fsread_le32(e + 4) & 0x0fffffffU) >= d->nblocks ||
-		    hash < prev)
+		if (hash < prev)
 			return i ? i : 1;
 		prev = hash;
 	}
@@ -245,7 +244,6 @@ static void load_state(struct fsread_scrub *s, struct dir_state *d)
 	d->casefold = inode.i_flags & EXT4_CASEFOLD_FL;
 	d->hash_flags = inode.i_flags & EXT4_CASEFOLD_FL;
 	d->csum_size = ext2fs_has_feature_metadata_csum(fs->super) ? 8 : 0;
-	d->nblocks = EXT2_I_SIZE(&inode) / bs;
 	/* e2fsck -n reads the index even without the dir_index feature. */
 	if (!(inode.i_flags & EXT2_INDEX_FL) ||
 	    (inode.i_flags & EXT4_INLINE_DATA_FL))

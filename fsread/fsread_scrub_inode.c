@@ -272,27 +272,26 @@ static void mark(uint8_t *mask, const uint8_t *first, const uint8_t *end,
 }
 
 /*
- * Could @e be an xattr entry?  A known namespace, a name unless an ACL,
- * a value inside the block or an inode.  The table ends at the first
- * that is not: what follows is no structure (e2fsck too stops at a bad
- * name).
+ * Could @e be an xattr entry?  e2fsck stops at a namespace index of 0 (a
+ * bad name), and so does the table here: what follows is no structure.
  */
-static bool plausible_entry(const struct fsread_scrub *s, const uint8_t *e,
-			    size_t room)
+static bool plausible_entry(const uint8_t *e, size_t room)
 {
-	unsigned name_len = e[0], idx = e[1];
-	uint32_t inum, size;
+	return room >= XATTR_ENTRY && e[1] != 0;
+}
 
-	if (room < XATTR_ENTRY || idx < XATTR_USER || idx > 10 ||
-	    (!name_len && idx != XATTR_ACL_ACCESS &&
-	     idx != XATTR_ACL_DEFAULT && idx != XATTR_RICHACL))
-		return false;
-	inum = fsread_le32(e + 4);
-	size = fsread_le32(e + 8);
-	if (inum)
-		return inum <= s->r->fs->super->s_inodes_count;
-	return fsread_le16(e + 2) < s->r->fs->blocksize &&
-	       size <= s->r->fs->blocksize;
+/* Mostly text (names, paths, a file's words)?  Of the bytes that are
+ * not zero, three in four printable. */
+static bool looks_like_text(const uint8_t *p, size_t len)
+{
+	size_t nonzero = 0, printable = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		nonzero += p[i] != 0;
+		printable += (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' ||
+			     p[i] == '\t';
+	}
+	return nonzero && printable * 4 >= nonzero * 3;
 }
 
 /*
@@ -310,7 +309,7 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 
 	memset(mask, 0, (size_t)(end - first));
 	while (e + 4 <= end && fsread_le32(e) &&
-	       plausible_entry(l->s, e, (size_t)(end - e))) {
+	       plausible_entry(e, (size_t)(end - e))) {
 		unsigned name_len = e[0], idx = e[1];
 		size_t voff = fsread_le16(e + 2);
 		uint32_t vsize = fsread_le32(e + 8), old = fsread_le32(e + 12);
@@ -525,8 +524,10 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	/* Not in use: e2fsck reads nothing of its block map, only whether
 	 * an extent header is sane (half a block of insane inodes make the
 	 * whole block garbage): that header stays, the rest goes. */
+	/* (Not in a block that is something else too, an extent node a
+	 * damaged file put there: e2fsck reads those bytes as that.) */
 	if (ino >= EXT2_FIRST_INO(fs->super) && !fsread_le16(p + I_LINKS) &&
-	    !fsread_is_orphan(s->r, ino)) {
+	    !fsread_is_orphan(s->r, ino) && !s->shared) {
 		uint8_t before[I_BLOCK_LEN];
 		bool changed;
 
@@ -538,7 +539,7 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		changed = memcmp(before, p + I_BLOCK, I_BLOCK_LEN) != 0;
 		s->rep.unused_inodes += changed;
 		l.changed |= changed;
-	} else {
+	} else if (fsread_le16(p + I_LINKS) || !s->shared) {
 		l.changed |= scrub_i_block(s, ino, p, &l);
 	}
 	if (isz > GOOD_OLD_INODE + EXTRA_CSUM_END)
@@ -593,7 +594,9 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 
 	xattr_list_init(&l, s, (uint32_t)blk);
 	/* A damaged magic: the header's words stay as numbers (e2fsck
-	 * reports them), entries only as far as they look like entries. */
+	 * reports them), entries as far as they look like entries, unless
+	 * the block is text (a file's, a directory's): then nothing of it
+	 * is structure. */
 	if (fsread_le32(buf) != XATTR_MAGIC) {
 		if (s->shared)
 			return; /* the block's other roles say what it is */
@@ -601,7 +604,11 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 			if (scrub_could_be_text(buf + i))
 				put_le32(buf + i, 0xffffffffU);
 		memset(buf + 12, 0, XATTR_HDR - 12);
-		scrub_xattrs(&l, buf + XATTR_HDR, buf + bs, buf, buf + bs);
+		if (looks_like_text(buf + XATTR_HDR, bs - XATTR_HDR))
+			memset(buf + XATTR_HDR, 0, bs - XATTR_HDR);
+		else
+			scrub_xattrs(&l, buf + XATTR_HDR, buf + bs, buf,
+				     buf + bs);
 		return;
 	}
 	csum_ok = ext2fs_has_feature_metadata_csum(fs->super) &&

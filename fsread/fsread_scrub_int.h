@@ -82,7 +82,6 @@ struct dir_state {
 	int hash_alg;
 	uint32_t hash_flags;
 	uint64_t root;		/* block 0, the index's root */
-	uint64_t nblocks;	/* the directory's size in blocks */
 	unsigned csum_size;	/* of an index block's tail: 0 or 8 */
 	struct leaf_range *leaves; /* sorted by pblk */
 	size_t n_leaves;
@@ -152,12 +151,12 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf);
 void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
 			uint8_t *buf);
 /*
- * Zero every run of at least SCRUB_TEXT_RUN printable bytes in @buf:
- * for structures kept as they are (bitmaps, quota files), where such a
- * run is no number but what a name or a file left behind.  How many
- * bytes went.
+ * Zero every run of at least SCRUB_TEXT_RUN printable bytes of four
+ * values or more in @buf: for structures kept as they are (bitmaps,
+ * quota files), where such a run is no number nor pattern of bits but
+ * what a name or a file left behind.  How many bytes went.
  */
-#define SCRUB_TEXT_RUN 4
+#define SCRUB_TEXT_RUN 6
 size_t scrub_text_runs(uint8_t *buf, size_t len);
 /* Could these 4 bytes be (part of) a name or a path? */
 bool scrub_could_be_text(const uint8_t *p);

@@ -128,12 +128,21 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
 			 ext2fs_crc32c_le(fs->csum_seed, buf, csum_at));
 }
 
-bool scrub_could_be_text(const uint8_t *p)
+/* Distinct byte values in @p[0..len), up to 4. */
+static unsigned distinct(const uint8_t *p, size_t len)
 {
-	for (unsigned i = 0; i < 4; i++)
-		if (p[i] >= 0x20 && p[i] < 0x7f)
-			return true;
-	return false;
+	uint8_t seen[4];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len && n < 4; i++) {
+		unsigned k = 0;
+
+		while (k < n && seen[k] != p[i])
+			k++;
+		if (k == n)
+			seen[n++] = p[i];
+	}
+	return n;
 }
 
 size_t scrub_text_runs(uint8_t *buf, size_t len)
@@ -145,13 +154,30 @@ size_t scrub_text_runs(uint8_t *buf, size_t len)
 
 		while (j < len && buf[j] > 0x20 && buf[j] < 0x7f)
 			j++;
-		if (j - i >= SCRUB_TEXT_RUN) {
+		/* A pattern of bits ("UUUU" is every other block in use)
+		 * repeats a few values; text does not. */
+		if (j - i >= SCRUB_TEXT_RUN && distinct(buf + i, j - i) >= 4) {
 			memset(buf + i, 0, j - i);
 			zeroed += j - i;
 		}
 		i = j + 1;
 	}
 	return zeroed;
+}
+
+bool scrub_could_be_text(const uint8_t *p)
+{
+	unsigned printable = 0;
+
+	/* Two printable bytes at least, the others printable or NUL:
+	 * "DEV\0" is, 101 (one 'e' and zeros) or 0xffff0000 is not. */
+	for (unsigned i = 0; i < 4; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f)
+			printable++;
+		else if (p[i])
+			return false;
+	}
+	return printable >= 2;
 }
 
 void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
