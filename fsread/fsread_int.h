@@ -49,6 +49,9 @@ struct scrub_roles {
 	bool on;		/* noting (FSREAD_MAP_SCRUB) */
 	struct scrub_run *runs;	/* sorted by start after the map */
 	size_t n, cap;
+	uint64_t *reach;	/* after the map: reach[i] is the furthest
+				   end of runs[0..i], so a lookup knows when
+				   no earlier run can hold a block */
 	uint32_t *orphans;	/* the orphan list, sorted */
 	size_t n_orphans;
 };

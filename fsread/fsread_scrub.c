@@ -33,7 +33,8 @@ errcode_t fsread_scrub_new(struct fsread *r, unsigned keep,
 	s->keep = keep;
 	s->keep_data = keep & FSREAD_SCRUB_KEEP_DATA;
 	s->mask = malloc(r->fs->blocksize);
-	if (!s->mask)
+	s->inode_copy = malloc(r->fs->blocksize);
+	if (!s->mask || !s->inode_copy)
 		s->fatal = ENOMEM;
 	/* How many blocks each directory has: its names go when done. */
 	for (size_t i = 0; i < t->n && !s->fatal; i++) {
@@ -64,6 +65,7 @@ void fsread_scrub_free(struct fsread_scrub *s)
 	free(s->jblocks);
 	free(s->patches);
 	free(s->mask);
+	free(s->inode_copy);
 	free(s);
 }
 

@@ -194,34 +194,46 @@ bool scrub_dir_add_run(struct dir_state *d, size_t i)
  * replaced: a replacement drawn at random must never read as another of
  * its original names (in a big directory of short names it would).
  */
+static void reserve_block(struct fsread_scrub *s, struct dir_state *d,
+			  const uint8_t *buf, unsigned bs)
+{
+	size_t off = 0;
+
+	while (off + DIRENT_HDR <= bs) {
+		unsigned rec = fsread_dirent_rec_len(buf + off, bs);
+		unsigned len = buf[off + 6];
+
+		if (rec < DIRENT_HDR || rec % 4 || rec > bs - off ||
+		    len > rec - DIRENT_HDR)
+			break;
+		if (len && !is_dot(buf + off + DIRENT_HDR, len) &&
+		    !scrub_names_reserve(d->names, buf + off + DIRENT_HDR, len))
+			s->fatal = ENOMEM;
+		off += rec;
+	}
+}
+
+/* Blocks read at a time (a run of a directory usually is one extent). */
+#define RESERVE_READ 32U
+
 static void reserve_originals(struct fsread_scrub *s, struct dir_state *d)
 {
 	unsigned bs = s->r->fs->blocksize;
-	uint8_t *buf = malloc(bs);
+	uint8_t *buf = malloc((size_t)bs * RESERVE_READ);
 
 	for (size_t k = 0; buf && k < d->n_runs; k++) {
 		const struct scrub_run *run = &s->roles->runs[d->runs[k]];
 
-		for (uint64_t b = 0; b < run->count; b++) {
-			size_t off = 0;
+		for (uint64_t b = 0; b < run->count; b += RESERVE_READ) {
+			uint64_t n = run->count - b < RESERVE_READ
+					     ? run->count - b
+					     : RESERVE_READ;
 
 			if (io_channel_read_blk64(s->r->fs->io, run->start + b,
-						  1, buf))
+						  (int)n, buf))
 				continue;
-			while (off + DIRENT_HDR <= bs) {
-				unsigned rec = fsread_dirent_rec_len(buf + off, bs);
-				unsigned len = buf[off + 6];
-
-				if (rec < DIRENT_HDR || rec % 4 || rec > bs - off ||
-				    len > rec - DIRENT_HDR)
-					break;
-				if (len && !is_dot(buf + off + DIRENT_HDR, len) &&
-				    !scrub_names_reserve(d->names,
-							 buf + off + DIRENT_HDR,
-							 len))
-					s->fatal = ENOMEM;
-				off += rec;
-			}
+			for (uint64_t i = 0; i < n; i++)
+				reserve_block(s, d, buf + i * bs, bs);
 		}
 	}
 	free(buf);

@@ -59,6 +59,7 @@ struct fsread_scrub {
 	bool keep_data;	    /* -a: file contents stay */
 	errcode_t fatal;    /* ENOMEM */
 	uint8_t *mask;	    /* a block's worth: which bytes are structure */
+	uint8_t *inode_copy; /* a block's worth: an inode as it was */
 	bool shared;	    /* the block being scrubbed has other roles too:
 			       a role that finds it is not what it expects
 			       leaves it to them rather than zeroing it */

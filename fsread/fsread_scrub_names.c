@@ -23,10 +23,20 @@ struct name_slot {
 	uint32_t hash;
 };
 
+/* Names' bytes, in chunks that never move (one malloc per many names). */
+#define ARENA_CHUNK 16384U
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	uint8_t data[];
+};
+
 /* Two open-addressing tables: originals, and replacements in use. */
 struct scrub_names {
 	struct name_slot *by_orig, *by_repl;
 	size_t cap, n;
+	struct arena_chunk *arena;
 };
 
 static uint32_t fnv1a(const uint8_t *p, size_t len)
@@ -58,10 +68,12 @@ void scrub_names_free(struct scrub_names *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->cap && n->by_orig; i++)
-		free(n->by_orig[i].orig);
-	for (size_t i = 0; i < n->cap && n->by_repl; i++)
-		free(n->by_repl[i].repl);
+	while (n->arena) {
+		struct arena_chunk *next = n->arena->next;
+
+		free(n->arena);
+		n->arena = next;
+	}
 	free(n->by_orig);
 	free(n->by_repl);
 	free(n);
@@ -84,7 +96,7 @@ static struct name_slot *find(struct name_slot *t, size_t cap, bool orig,
 
 static bool grow(struct scrub_names *n)
 {
-	size_t cap = n->cap * 2;
+	size_t cap = n->cap * 4; /* big directories: fewer rehashes */
 	struct name_slot *o = calloc(cap, sizeof(*o));
 	struct name_slot *r = calloc(cap, sizeof(*r));
 
@@ -125,12 +137,26 @@ bool scrub_names_used(struct scrub_names *n, const uint8_t *name, size_t len)
 		->repl != NULL;
 }
 
-static uint8_t *dup_bytes(const uint8_t *p, size_t len)
+static uint8_t *dup_bytes(struct scrub_names *n, const uint8_t *p,
+			  size_t len)
 {
-	uint8_t *d = malloc(len ? len : 1);
+	struct arena_chunk *c = n->arena;
+	uint8_t *d;
 
-	if (d)
-		memcpy(d, p, len);
+	if (!c || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = n->arena;
+		c->used = 0;
+		c->cap = cap;
+		n->arena = c;
+	}
+	d = c->data + c->used;
+	c->used += len ? len : 1;
+	memcpy(d, p, len);
 	return d;
 }
 
@@ -145,7 +171,7 @@ static bool add(struct scrub_names *n, const uint8_t *name,
 	h = fnv1a(repl, len);
 	s = find(n->by_repl, n->cap, false, repl, len, h);
 	if (!s->repl) {
-		s->repl = dup_bytes(repl, len);
+		s->repl = dup_bytes(n, repl, len);
 		if (!s->repl)
 			return false;
 		s->len = (uint32_t)len;
@@ -156,7 +182,7 @@ static bool add(struct scrub_names *n, const uint8_t *name,
 		s = find(n->by_orig, n->cap, true, name, len, h);
 		if (!s->orig) {
 			/* The replacement's bytes live in by_repl's slot. */
-			s->orig = dup_bytes(name, len);
+			s->orig = dup_bytes(n, name, len);
 			if (!s->orig)
 				return false;
 			s->repl = find(n->by_repl, n->cap, false, repl, len,

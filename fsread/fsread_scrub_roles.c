@@ -52,6 +52,7 @@ void fsread_roles_merge(struct fsread *r, const struct scrub_roles *from)
 
 void fsread_roles_free(struct scrub_roles *t)
 {
+	free(t->reach);
 	free(t->runs);
 	free(t->orphans);
 	memset(t, 0, sizeof(*t));
@@ -140,8 +141,19 @@ void fsread_roles_finish(struct fsread *r)
 			fsread_roles_note(r, SCRUB_MMP, fs->super->s_mmp_block,
 					  1, 0, 0);
 	}
-	if (t->n)
-		qsort(t->runs, t->n, sizeof(*t->runs), cmp_run);
+	if (!t->n)
+		return;
+	qsort(t->runs, t->n, sizeof(*t->runs), cmp_run);
+	t->reach = malloc(t->n * sizeof(*t->reach));
+	if (!t->reach) {
+		r->fatal = ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t end = t->runs[i].start + t->runs[i].count;
+
+		t->reach[i] = i && t->reach[i - 1] > end ? t->reach[i - 1] : end;
+	}
 }
 
 size_t fsread_roles_at(const struct scrub_roles *t, uint64_t blk,
@@ -162,6 +174,9 @@ size_t fsread_roles_at(const struct scrub_roles *t, uint64_t blk,
 		const struct scrub_run *x = &t->runs[lo - 1 - k];
 		size_t at;
 
+		/* Nothing this far back reaches @blk. */
+		if (t->reach && t->reach[lo - 1 - k] <= blk)
+			break;
 		if (blk - x->start >= x->count)
 			continue;
 		/* Insert by strength (role number, highest first). */
