@@ -146,6 +146,26 @@ static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
 	return v >= lo && v <= hi && !(v & (v - 1));
 }
 
+/* Descriptor table (bytes) a last-resort open may allocate at most. */
+#define FORCED_OPEN_MAX_DESC (256ULL << 20)
+
+/* The size of the descriptor table a superblock claims. */
+static uint64_t desc_table_bytes(const uint8_t *sb)
+{
+	struct fsread_sb_id id;
+	uint64_t first = fsread_le32(sb + FSREAD_SB_FIRST_DATA_BLOCK);
+	uint64_t per = fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP);
+	uint64_t dsz = 32, groups;
+
+	fsread_sb_identify(sb, &id);
+	if (fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) & FSREAD_INCOMPAT_64BIT)
+		dsz = fsread_le16(sb + FSREAD_SB_DESC_SIZE);
+	if (!per || id.blocks_count <= first)
+		return 0;
+	groups = (id.blocks_count - first + per - 1) / per;
+	return groups * dsz;
+}
+
 /* The primary superblock's bytes, read through the source's manager. */
 static bool read_primary_sb(const struct fsread_opts *o, const char *path,
 			    uint8_t *sb)
@@ -195,7 +215,10 @@ static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 	     FSREAD_INCOMPAT_64BIT) &&
 	    !pow2_between(fsread_le16(sb + FSREAD_SB_DESC_SIZE), 32, bs))
 		return false;
-	return true;
+	/* Nor where the descriptor table it claims is too big to hold in
+	 * memory (libext2fs allocates it whole): the checked open of a
+	 * real filesystem that large does not come here. */
+	return desc_table_bytes(sb) <= FORCED_OPEN_MAX_DESC;
 }
 
 /* Does the primary superblock claim metadata_csum and fail it? */

@@ -7,8 +7,11 @@
  * inodes and every reserved inode (bad blocks, resize, ...) are metadata
  * whole.  Of other files only the block map (extent tree or indirect
  * blocks) is, and their data with FSREAD_MAP_ALL_DATA.  In-use means a
- * non-zero link count, a reserved inode number, or a place on the orphan
- * list, whose inodes e2fsck truncates and so reads.
+ * non-zero link count, a reserved inode number, a place on the orphan
+ * list, whose inodes e2fsck truncates and so reads, or a directory that
+ * lost its links without being deleted (e2fsck reads it to name paths);
+ * the inodes e2fsck opens by number are walked even where the scan
+ * skipped them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,16 @@ static void collect_orphans(struct fsread *r, struct orphans *o)
 		ino = inode.i_dtime; /* dtime links the orphan list */
 	}
 	qsort(o->ino, o->n, sizeof(*o->ino), cmp_u32);
+}
+
+/*
+ * A directory with no links but no deletion time either (damage, not a
+ * deletion, which would have freed its blocks): e2fsck still reads its
+ * blocks, to name the directories whose ".." points at it.
+ */
+static bool unlinked_dir(const struct ext2_inode *inode)
+{
+	return LINUX_S_ISDIR(inode->i_mode) && !inode->i_dtime;
 }
 
 static bool is_orphan(const struct orphans *o, uint32_t ino)
@@ -357,7 +370,7 @@ static void scan_inodes(struct fsread *r, ext2_inode_scan scan,
 			break;
 		}
 		if (ino >= first_ino && !inode->i_links_count &&
-		    !is_orphan(orphans, ino))
+		    !is_orphan(orphans, ino) && !unlinked_dir(inode))
 			continue;
 		by_number_seen(b, ino);
 		walk_inode(r, ino, inode, all_data);

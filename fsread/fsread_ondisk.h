@@ -89,6 +89,7 @@ static inline void fsread_ext_entry_decode(const uint8_t *p, bool leaf,
 enum {
 	FSREAD_SB_OFFSET = 1024,
 	FSREAD_SB_BLOCKS_COUNT = 4,
+	FSREAD_SB_FIRST_DATA_BLOCK = 20,
 	FSREAD_SB_LOG_BLOCK_SIZE = 24,
 	FSREAD_SB_LOG_CLUSTER_SIZE = 28,
 	FSREAD_SB_BLOCKS_PER_GROUP = 32,

@@ -21,7 +21,8 @@
 #include "fsread_scrub_int.h"
 
 enum {
-	I_MODE = 0x00, I_SIZE_LO = 0x04, I_LINKS = 0x1a, I_FLAGS = 0x20,
+	I_MODE = 0x00, I_SIZE_LO = 0x04, I_DTIME = 0x14, I_LINKS = 0x1a,
+	I_FLAGS = 0x20,
 	I_BLOCK = 0x28, I_BLOCK_LEN = 60, I_SIZE_HIGH = 0x6c,
 	I_EXTRA_ISIZE = 0x80, GOOD_OLD_INODE = 128,
 	EXTRA_KNOWN = 32,   /* i_extra_isize .. i_projid */
@@ -536,7 +537,9 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	/* (Not in a block that is something else too, an extent node a
 	 * damaged file put there: e2fsck reads those bytes as that.) */
 	if (ino >= EXT2_FIRST_INO(fs->super) && !fsread_le16(p + I_LINKS) &&
-	    !fsread_is_orphan(s->r, ino) && !s->shared) {
+	    !fsread_is_orphan(s->r, ino) && !s->shared &&
+	    !(LINUX_S_ISDIR(fsread_le16(p + I_MODE)) &&
+	      !fsread_le32(p + I_DTIME))) {
 		uint8_t before[I_BLOCK_LEN];
 		bool changed;
 
