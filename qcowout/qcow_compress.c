@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -120,4 +121,10 @@ void qcow_compressor_free(struct qcow_compressor *c)
 		deflateEnd(&c->zs);
 	ZSTD_freeCCtx(c->zc);
 	free(c);
+}
+
+void qcow_compress_versions(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "zlib %s, zstd %s", zlibVersion(),
+		 ZSTD_versionString());
 }

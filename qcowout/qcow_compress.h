@@ -23,6 +23,8 @@ struct qcow_compressor;
 int qcow_compress_min_level(unsigned type);
 int qcow_compress_max_level(unsigned type);
 int qcow_compress_default_level(unsigned type);
+/* The compression libraries this runs with, "zlib X, zstd Y". */
+void qcow_compress_versions(char *buf, size_t cap);
 
 /* QCOW_ERR_UNKNOWN_COMPRESSION, QCOW_ERR_BAD_OPTION (level) or ENOMEM. */
 errcode_t qcow_compressor_create(unsigned type, int level,

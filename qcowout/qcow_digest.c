@@ -40,3 +40,8 @@ void qcow_digest_entry_decode(const uint8_t in[QCOW_DIGEST_ENTRY],
 	e->cluster = qcow_load_be64(in);
 	memcpy(e->digest, in + 8, QCOW_DIGEST_LEN);
 }
+
+unsigned qcow_digest_library_version(void)
+{
+	return XXH_versionNumber();
+}

@@ -43,4 +43,8 @@ void qcow_digest_entry_encode(const struct qcow_digest_entry *e,
 void qcow_digest_entry_decode(const uint8_t in[QCOW_DIGEST_ENTRY],
 			      struct qcow_digest_entry *e);
 
+/* libxxhash's version, as XXH_versionNumber(): major*10000+minor*100+patch
+ * (of the header compiled in: the digest code is inlined). */
+unsigned qcow_digest_library_version(void);
+
 #endif

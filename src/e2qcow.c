@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <ext2fs/ext2_err.h>
+#include <ext2fs/ext2fs.h>
 
 #include "capture.h"
 #include "e2image_cli.h"
@@ -15,6 +16,8 @@
 #include "restore.h"
 #include "verify.h"
 #include "fsread_err.h"
+#include "qcow_compress.h"
+#include "qcow_digest.h"
 #include "qcow_err.h"
 
 #ifndef E2QCOW_VERSION
@@ -65,6 +68,20 @@ static bool names_a_source(const char *arg)
 	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
+/* The version, and the libraries' this binary runs with. */
+static void print_version(void)
+{
+	const char *ext2 = NULL;
+	unsigned xxh = qcow_digest_library_version();
+	char comp[96];
+
+	ext2fs_get_library_version(&ext2, NULL);
+	qcow_compress_versions(comp, sizeof(comp));
+	printf("e2qcow %s\nlibext2fs %s, %s, xxhash %u.%u.%u\n",
+	       E2QCOW_VERSION, ext2 ? ext2 : "?", comp, xxh / 10000,
+	       xxh / 100 % 100, xxh % 100);
+}
+
 int main(int argc, char **argv)
 {
 	initialize_ext2_error_table();
@@ -95,7 +112,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("e2qcow %s\n", E2QCOW_VERSION);
+		print_version();
 		return EXIT_OK;
 	}
 	/* An option first, or a device and an image: e2image's command
