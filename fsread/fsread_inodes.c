@@ -205,8 +205,9 @@ static void walk_inode(struct fsread *r, uint32_t ino,
 		fsread_add(r, ino, acl, 1, false, "extended attribute block");
 		fsread_roles_note(r, SCRUB_EA_BLOCK, acl, 1, ino, 0);
 	}
-	/* The bad-blocks inode has no mode, but a block map all the same. */
-	if (ino == EXT2_BAD_INO)
+	/* The bad-blocks inode has no mode, but a block map all the same;
+	 * e2fsck reads the resize inode's block map whatever its mode. */
+	if (ino == EXT2_BAD_INO || ino == EXT2_RESIZE_INO)
 		extents = false;
 	else if (!ext2fs_inode_has_valid_blocks2(fs, inode)) {
 		map_really_dir_probe(r, inode, extents);
