@@ -6,7 +6,8 @@ what=${1:-build}
 pkgs=(build-essential cmake pkg-config e2fsprogs libext2fs-dev comerr-dev
 	zlib1g-dev libzstd-dev libxxhash-dev qemu-utils gzip)
 [ "$what" = test ] && pkgs+=(libcmocka-dev valgrind groff-base
-	bsdextrautils shellcheck python3)
+	bsdextrautils shellcheck python3 debhelper lintian fakeroot
+	bash-completion)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -9,6 +9,7 @@
 
 #include "capture_opts.h"
 #include "fsread.h"
+#include "progress.h"
 #include "qcow_compress.h"
 
 enum {
@@ -20,7 +21,8 @@ enum {
 	OPT_FORMAT,
 	OPT_BASE,
 	OPT_TRUST_DIGESTS,
-	OPT_SCRUB_KEEP
+	OPT_SCRUB_KEEP,
+	OPT_PROGRESS
 };
 
 /* zstd: smaller and several times faster than zlib at its default. */
@@ -69,7 +71,9 @@ void capture_usage(FILE *f)
 	      "                     2 for old readers such as e2image -r (default 3)\n"
 	      "  -f                 capture a filesystem mounted read-write, or one\n"
 	      "                     with features libext2fs does not know\n"
-	      "  -p                 show progress on standard error\n"
+	      "  -p, --progress[=json]\n"
+	      "                     show progress on standard error (json: one JSON\n"
+	      "                     object a line, for programs; see the man page)\n"
 	      "  -q                 do not list each problem found, only the count\n"
 	      "      --format=qcow2|raw|e2i\n"
 	      "                     e2i: e2image's own format, which dumpe2fs -i\n"
@@ -281,6 +285,12 @@ static int parse_one(int c, struct capture_opts *o)
 		break;
 	case OPT_SCRUB_KEEP:
 		return parse_scrub_keep(optarg, o);
+	case OPT_PROGRESS:
+		if (!progress_parse_format(optarg))
+			return usage_error("--progress takes human or json",
+					   optarg);
+		o->progress = true;
+		break;
 	case OPT_COMPARE:
 		o->compare = true;
 		break;
@@ -336,6 +346,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "trust-digests", no_argument, NULL, OPT_TRUST_DIGESTS },
 		{ "scrub-keep", required_argument, NULL, OPT_SCRUB_KEEP },
 		{ "threads", required_argument, NULL, 't' },
+		{ "progress", optional_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

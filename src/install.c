@@ -44,7 +44,7 @@
 
 #define INSTALL_CHUNK (4U << 20)
 
-enum { OPT_UNDO = 256, OPT_NO_UNDO };
+enum { OPT_UNDO = 256, OPT_NO_UNDO, OPT_PROGRESS };
 
 static void usage(FILE *f)
 {
@@ -60,7 +60,9 @@ static void usage(FILE *f)
 	      "  -O OFFSET      the filesystem starts at this byte offset in DEVICE\n"
 	      "  -f             install even if DEVICE holds a filesystem with another\n"
 	      "                 UUID, or IMAGE's filesystem has unknown features\n"
-	      "  -p             show progress on standard error\n"
+	      "  -p, --progress[=json]\n"
+	      "                 show progress on standard error (json: one JSON\n"
+	      "                 object a line, for programs)\n"
 	      "      --undo FILE  where to save the replaced blocks (default:\n"
 	      "                 $E2FSPROGS_UNDO_DIR or ., e2qcow-install-DEVICE.e2undo);\n"
 	      "                 never replaces an existing file\n"
@@ -80,6 +82,7 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 	static const struct option longopts[] = {
 		{ "undo", required_argument, NULL, OPT_UNDO },
 		{ "no-undo", no_argument, NULL, OPT_NO_UNDO },
+		{ "progress", optional_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,6 +102,12 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 			break;
 		case OPT_UNDO: o->undo = optarg; break;
 		case OPT_NO_UNDO: o->no_undo = true; break;
+		case OPT_PROGRESS:
+			if (!progress_parse_format(optarg))
+				return usage_error("--progress takes human or json",
+						   optarg);
+			o->progress = true;
+			break;
 		case 'h':
 			usage(stdout);
 			*done = true;

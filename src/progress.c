@@ -3,10 +3,29 @@
  * progress.c --- the -p progress line.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "progress.h"
+
+static bool json;
+
+void progress_use_json(void)
+{
+	json = true;
+}
+
+bool progress_parse_format(const char *arg)
+{
+	if (!arg || !strcmp(arg, "human"))
+		return true;
+	if (!strcmp(arg, "json")) {
+		progress_use_json();
+		return true;
+	}
+	return false;
+}
 
 static double now(void)
 {
@@ -16,8 +35,36 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One JSON line (see progress.h). */
+static void draw_json(const struct progress *p, double t, bool final)
+{
+	double elapsed = t - p->start;
+	double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
+	double pct = p->total ? 100.0 * (double)p->done / (double)p->total
+			      : 100.0;
+
+	fprintf(stderr,
+		"{\"phase\":\"%s\",\"done\":%llu,\"total\":%llu,"
+		"\"unit\":\"%s\",\"percent\":%.1f,\"rate\":%.0f,\"eta\":",
+		p->label, (unsigned long long)p->done,
+		(unsigned long long)p->total, p->bytes ? "bytes" : "items",
+		pct, rate);
+	if (final)
+		fputs("0", stderr);
+	else if (rate > 0)
+		fprintf(stderr, "%.1f", (double)(p->total - p->done) / rate);
+	else
+		fputs("null", stderr);
+	fprintf(stderr, ",\"final\":%s}\n", final ? "true" : "false");
+	fflush(stderr);
+}
+
 static void draw(struct progress *p, double t, bool final)
 {
+	if (json) {
+		draw_json(p, t, final);
+		return;
+	}
 	double elapsed = t - p->start;
 	double pct = p->total ? 100.0 * (double)p->done / (double)p->total
 			      : 100.0;
@@ -118,7 +165,7 @@ void progress_update(struct progress *p, uint64_t done)
 		update_e2image(p, t);
 		return;
 	}
-	if (t - p->last < (p->tty ? 0.25 : 5.0))
+	if (t - p->last < (json ? 1.0 : p->tty ? 0.25 : 5.0))
 		return;
 	p->last = t;
 	draw(p, t, false);

@@ -22,6 +22,18 @@ struct progress {
 
 void progress_start(struct progress *p, bool enabled, const char *label,
 		    uint64_t total, bool bytes);
+/*
+ * --progress=json: from now on every progress line of this process is a
+ * JSON object on a line of its own on standard error, at most one a
+ * second and one when a phase ends:
+ *   {"phase":"copying","done":N,"total":M,"unit":"bytes","percent":P,
+ *    "rate":R,"eta":S,"final":false}
+ * rate in units per second, eta in seconds (null while unknown).  Keys
+ * are only ever added.
+ */
+void progress_use_json(void);
+/* Parse "human" or "json" (NULL: human); false for anything else. */
+bool progress_parse_format(const char *arg);
 void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p);
 /*

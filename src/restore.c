@@ -40,7 +40,10 @@
 #define CHUNK_BYTES (2U << 20)
 #define ZERO_RUN_MAX (1ULL << 36)
 
-enum { OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC, OPT_TARGET_IS_ZERO };
+enum {
+	OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC, OPT_TARGET_IS_ZERO,
+	OPT_PROGRESS
+};
 
 static void usage(FILE *f)
 {
@@ -54,7 +57,9 @@ static void usage(FILE *f)
 	      "backing file then).\n"
 	      "\n"
 	      "  -O OFFSET          write at this byte offset into TARGET\n"
-	      "  -p                 show progress on standard error\n"
+	      "  -p, --progress[=json]\n"
+	      "                     show progress on standard error (json: one JSON\n"
+	      "                     object a line, for programs)\n"
 	      "  -f                 read an image QEMU marked corrupt\n"
 	      "      --overwrite    replace an existing TARGET file, or write onto a\n"
 	      "                     block device (or into a file at -O OFFSET)\n"
@@ -82,6 +87,7 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 		{ "write-zeros", no_argument, NULL, OPT_WRITE_ZEROS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "target-is-zero", no_argument, NULL, OPT_TARGET_IS_ZERO },
+		{ "progress", optional_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +120,12 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 			break;
 		case OPT_TARGET_IS_ZERO:
 			o->target_is_zero = true;
+			break;
+		case OPT_PROGRESS:
+			if (!progress_parse_format(optarg))
+				return usage_error("--progress takes human or json",
+						   optarg);
+			o->progress = true;
 			break;
 		case 'h':
 			usage(stdout);

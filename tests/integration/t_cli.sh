@@ -210,4 +210,30 @@ rc=0
 "$E2QCOW" capture damaged.img damaged.qcow2 2>"$T/err" || rc=$?
 [ "$rc" = 3 ] || [ "$rc" = 0 ] || fail "damaged source: exit $rc: $(cat "$T/err")"
 [ -e damaged.qcow2 ] && qemu_check damaged.qcow2
+
+# --progress=json: one JSON object a line, every phase ending in a final
+# line whose done is its total; the same for restore; anything else for
+# --progress is a usage error.
+if command -v python3 >/dev/null; then
+	"$E2QCOW" capture --progress=json fs.img json.qcow2 2>progress.json ||
+		fail "capture --progress=json"
+	"$E2QCOW" restore --progress=json json.qcow2 json.raw 2>>progress.json ||
+		fail "restore --progress=json"
+	python3 - progress.json <<'PYEOF' || fail "--progress=json: $(cat progress.json)"
+import json, sys
+phases = {}
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue   # e2qcow's own messages
+    o = json.loads(line)
+    for key in ("phase", "done", "total", "unit", "percent", "rate", "eta", "final"):
+        assert key in o, (key, o)
+    assert 0 <= o["done"] <= o["total"], o
+    phases[o["phase"]] = o
+for p in ("mapping", "copying", "restoring"):
+    assert p in phases and phases[p]["final"], (p, phases)
+    assert phases[p]["done"] == phases[p]["total"], phases[p]
+PYEOF
+fi
+expect 2 "human or json" "$E2QCOW" capture --progress=xml fs.img x.qcow2
 echo "ok"
