@@ -141,6 +141,15 @@ static int usage_error(const char *msg, const char *arg)
 	return cli_usage_error("capture", msg, arg);
 }
 
+int cli_progress_option(const char *cmd, const char *arg, bool *progress)
+{
+	if (!progress_parse_format(arg))
+		return cli_usage_error(cmd, "--progress takes human or json",
+				       arg);
+	*progress = true;
+	return 0;
+}
+
 /* "zlib", "zstd", "zlib:9", "zstd:19", or just a level: "5", ":5". */
 static int parse_compress(const char *arg, struct capture_opts *o)
 {
@@ -286,11 +295,7 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_SCRUB_KEEP:
 		return parse_scrub_keep(optarg, o);
 	case OPT_PROGRESS:
-		if (!progress_parse_format(optarg))
-			return usage_error("--progress takes human or json",
-					   optarg);
-		o->progress = true;
-		break;
+		return cli_progress_option("capture", optarg, &o->progress);
 	case OPT_COMPARE:
 		o->compare = true;
 		break;

@@ -103,10 +103,8 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 		case OPT_UNDO: o->undo = optarg; break;
 		case OPT_NO_UNDO: o->no_undo = true; break;
 		case OPT_PROGRESS:
-			if (!progress_parse_format(optarg))
-				return usage_error("--progress takes human or json",
-						   optarg);
-			o->progress = true;
+			if (cli_progress_option("install", optarg, &o->progress))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

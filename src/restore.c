@@ -122,10 +122,8 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 			o->target_is_zero = true;
 			break;
 		case OPT_PROGRESS:
-			if (!progress_parse_format(optarg))
-				return usage_error("--progress takes human or json",
-						   optarg);
-			o->progress = true;
+			if (cli_progress_option("restore", optarg, &o->progress))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

@@ -17,23 +17,14 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "preload_target.h"
+
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 
 /* Is @fd the file under test? */
 static int is_target(int fd)
 {
-	const char *want = getenv("FAILREAD_PATH");
-	char link[64], path[PATH_MAX], real[PATH_MAX];
-	ssize_t n;
-
-	if (!want || !realpath(want, real))
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = 0;
-	return !strcmp(path, real);
+	return preload_is_target(fd, "FAILREAD_PATH");
 }
 
 static int hits_bad_range(off_t off, size_t len)
