@@ -39,23 +39,29 @@
 
 #define CHUNK_BYTES (2U << 20)
 #define ZERO_RUN_MAX (1ULL << 36)
+/* -c: the unit written when it differs (a page, a flash program unit). */
+#define COMPARE_BLOCK 4096U
 
 enum {
 	OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC, OPT_TARGET_IS_ZERO,
-	OPT_PROGRESS
+	OPT_PROGRESS, OPT_RESUME
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: e2qcow restore [-fp] [-O OFFSET] [--overwrite] "
-	      "[--write-zeros] [--no-sync]\n"
-	      "                      IMAGE TARGET\n"
+	fputs("usage: e2qcow restore [-cfp] [-O OFFSET] [--overwrite] "
+	      "[--resume] [--write-zeros]\n"
+	      "                      [--no-sync]"
+	      " IMAGE TARGET\n"
 	      "\n"
 	      "Convert the qcow2 IMAGE (with its backing chain) to raw on TARGET: a\n"
 	      "new sparse file, a block device, or - for standard output.  IMAGE\n"
 	      "may be - for standard input (spooled to a temporary file; no\n"
 	      "backing file then).\n"
 	      "\n"
+	      "  -c, --compare      write onto TARGET in place, only the blocks that\n"
+	      "                     differ from the image (spares flash; reads all)\n"
+	      "      --resume       finish a restore that was interrupted: -c\n"
 	      "  -O OFFSET          write at this byte offset into TARGET\n"
 	      "  -p, --progress[=json]\n"
 	      "                     show progress on standard error (json: one JSON\n"
@@ -88,6 +94,8 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "target-is-zero", no_argument, NULL, OPT_TARGET_IS_ZERO },
 		{ "progress", optional_argument, NULL, OPT_PROGRESS },
+		{ "resume", no_argument, NULL, OPT_RESUME },
+		{ "compare", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,8 +105,14 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 	*done = false;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "fpO:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cfpO:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+		case OPT_RESUME:
+			/* A restore writes nothing but the image's content,
+			 * so finishing one is redoing it where it differs. */
+			o->compare = true;
+			break;
 		case 'f':
 			o->force = true;
 			break;
@@ -179,6 +193,21 @@ static errcode_t check_device(const struct restore_opts *o,
 	return 0;
 }
 
+/* A file written in place is at least as long as the disk it receives:
+ * the image's trailing zeros are then read back as zeros. */
+static errcode_t grow_file(const struct output *out, uint64_t end)
+{
+	struct stat st;
+
+	if (fstat(out->fd, &st) < 0)
+		return errno;
+	if ((uint64_t)st.st_size < end && ftruncate(out->fd, (off_t)end) < 0) {
+		com_err("e2qcow", errno, "while extending '%s'", out->path);
+		return errno;
+	}
+	return 0;
+}
+
 static errcode_t open_target(const struct restore_opts *o, struct output *out,
 			     uint64_t size, struct qcow_io **io)
 {
@@ -193,9 +222,17 @@ static errcode_t open_target(const struct restore_opts *o, struct output *out,
 	err = output_refuse_if_mounted(o->target);
 	if (err)
 		return err;
-	err = o->offset ? output_open_in_place(out, o->target, o->overwrite,
-					       &what)
-			: output_open(out, o->target, o->overwrite, &what);
+	if (o->compare && !strcmp(o->target, "-")) {
+		fprintf(stderr, "e2qcow: -c and --resume compare with what "
+				"TARGET holds: standard output holds nothing\n");
+		return EINVAL;
+	}
+	/* -c asks for the target in place: a file that exists is updated,
+	 * not replaced. */
+	err = o->offset || o->compare
+		? output_open_in_place(out, o->target,
+				       o->overwrite || o->compare, &what)
+		: output_open(out, o->target, o->overwrite, &what);
 	if (err == EEXIST)
 		fprintf(stderr,
 			"e2qcow: '%s' already exists; use --overwrite to "
@@ -208,6 +245,8 @@ static errcode_t open_target(const struct restore_opts *o, struct output *out,
 		com_err("e2qcow", err, "while %s '%s'", what, o->target);
 	if (!err && out->kind == OUTPUT_DEVICE)
 		err = check_device(o, out, size);
+	if (!err && out->in_place)
+		err = grow_file(out, o->offset + size);
 	if (err)
 		return err;
 	if (out->kind == OUTPUT_STREAM)
@@ -307,7 +346,14 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 	struct copy *c = ctx;
 	errcode_t err = 0;
 
-	if (slot->zero && !c->fresh && !c->o->target_is_zero) {
+	/* The producer may be slots ahead: ^C stops the writes too. */
+	if (interrupt_requested())
+		return EINTR;
+	if (slot->zero && !c->fresh && c->o->compare) {
+		/* Read, and write zeros only where something else is. */
+		err = zero_target(c->io, c->o->offset, slot->off, slot->len,
+				  false, slot->buf);
+	} else if (slot->zero && !c->fresh && !c->o->target_is_zero) {
 		err = zero_range(&c->zr, c->o->offset + slot->off, slot->len);
 		/* slot->buf holds nothing: zero_target's scratch. */
 		if (err == ZERO_RANGE_UNSUPPORTED)
@@ -363,6 +409,8 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 		out.kind == OUTPUT_STREAM;
 	err = sink_raw_create(io, o->offset, qcow_reader_size(r), fresh,
 			      !o->no_sync, &s);
+	if (!err && o->compare && !fresh)
+		sink_raw_compare(s, COMPARE_BLOCK);
 	progress_start(&p, o->progress, "restoring", qcow_reader_size(r),
 		       true);
 	if (!err)
@@ -376,9 +424,15 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	progress_end(&p);
 	if (err && !interrupt_requested() && err != EINTR)
 		com_err("e2qcow", err, "while writing '%s'", o->target);
-	if (err && (interrupt_requested() || err == EINTR))
-		fprintf(stderr, "e2qcow: interrupted; '%s' not written\n",
-			o->target);
+	if (err && (interrupt_requested() || err == EINTR)) {
+		if (fresh)
+			fprintf(stderr, "e2qcow: interrupted; '%s' not "
+					"written\n", o->target);
+		else
+			fprintf(stderr, "e2qcow: interrupted; '%s' is partly "
+					"written: run the same command with "
+					"--resume to finish it\n", o->target);
+	}
 	sink_free(s);
 	qcow_io_free(io);
 	output_free(&out);

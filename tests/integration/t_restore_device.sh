@@ -6,10 +6,30 @@
 # --target-is-zero zeroes nothing; a big sparse device is restored
 # without writing its size in zeros; and images come from standard
 # input (ours plain, compressed and scrubbed; QEMU's), while an overlay
-# on standard input is refused with the reason.
+# on standard input is refused with the reason.  A restore interrupted
+# by SIGINT at 10, 50 and 85 % of its writes (onto a device holding old
+# bytes, and into a file in place) is finished by --resume and then
+# equals an uninterrupted one; -c writes nothing onto an equal target.
 . "$(dirname "$0")/lib.sh"
 need qemu-img mke2fs e2fsck
 cd "$T" || exit 1
+export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
+shim=$TOOLS/libinterruptwrite.so
+[ -f "$shim" ] || fail "no $shim"
+
+# interrupted_then_resumed IMAGE WANT TARGET BYTES [OPTIONS]: ^C once
+# BYTES went to TARGET, then --resume; TARGET must end equal to WANT.
+interrupted_then_resumed() {
+	local img=$1 want=$2 target=$3 after=$4 rc=0
+	shift 4
+	INTERRUPT_PATH=$target INTERRUPT_AFTER=$after LD_PRELOAD=$shim \
+		"$E2QCOW" restore --overwrite "$@" "$img" "$target" 2>err || rc=$?
+	[ "$rc" != 0 ] && grep -q "run the same command with --resume" err ||
+		fail "interrupt after $after bytes: exit $rc, $(cat err)"
+	! cmp -s "$want" "$target" || fail "interrupt after $after bytes: nothing left to do"
+	"$E2QCOW" restore --overwrite --resume "$@" "$img" "$target" ||
+		fail "--resume after $after bytes: exit $?"
+}
 
 mke2fs -q -F -t ext4 -d "$TESTS_DIR/unit" fs.img 64M 2>/dev/null
 "$E2QCOW" capture -q fs.img meta.qcow2
@@ -45,6 +65,24 @@ cmp <(tail -c +4097 old.img | head -c "$size") want.raw || fail "in place: conte
 cmp <(head -c 4096 old.img) <(head -c 4096 before.img) || fail "in place: before the offset"
 cmp <(tail -c 4096 old.img) <(tail -c 4096 before.img) || fail "in place: after the end"
 
+echo "a file in place, interrupted, then resumed"
+mkdir -p fdata
+head -c 24M /dev/urandom >fdata/big
+mke2fs -q -F -t ext4 -d fdata ffull.img 32M >/dev/null 2>&1
+"$E2QCOW" capture -q -a ffull.img ffull.qcow2
+fsize=$(stat -c %s ffull.img)
+head -c $((fsize + 8192)) /dev/urandom >host.img
+cp host.img host-before.img
+interrupted_then_resumed ffull.qcow2 /dev/null host.img $((12 * 1024 * 1024)) -O 4096
+"$E2QCOW" restore ffull.qcow2 ffull.raw
+cmp <(tail -c +4097 host.img | head -c "$fsize") ffull.raw || fail "in place, resumed: content"
+cmp <(tail -c 4096 host.img) <(tail -c 4096 host-before.img) || fail "in place, resumed: after the end"
+# A new file interrupted leaves nothing; --resume then restores it whole.
+rc=0
+INTERRUPT_PATH='*' INTERRUPT_AFTER=1 LD_PRELOAD=$shim "$E2QCOW" restore ffull.qcow2 new.raw 2>err || rc=$?
+[ "$rc" != 0 ] && [ ! -e new.raw ] || fail "a new file interrupted: exit $rc, $(ls)"
+"$E2QCOW" restore --resume ffull.qcow2 new.raw && cmp new.raw ffull.raw || fail "a new file resumed"
+
 if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && losetup -f >/dev/null 2>&1; then
 	echo "a loop device holding old bytes"
 	head -c "$size" /dev/urandom >dev.img
@@ -56,6 +94,29 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && losetup -f >/dev/null 
 	head -c "$size" /dev/urandom >"$dev"
 	"$E2QCOW" restore --target-is-zero --overwrite meta.qcow2 "$dev"
 	! cmp -s "$dev" want.raw || fail "--target-is-zero zeroed the device"
+	losetup -d "$dev"
+
+	echo "a device restore interrupted at 10, 50, 85 %, then resumed"
+	mkdir data
+	head -c 40M /dev/urandom >data/big
+	mke2fs -q -F -t ext4 -d data full.img 64M >/dev/null 2>&1
+	"$E2QCOW" capture -q -a full.img full.qcow2
+	qemu-img convert -O raw full.qcow2 full.raw
+	head -c "$size" /dev/urandom >dev.img
+	dev=$(losetup -f --show dev.img) || skip "losetup failed"
+	# Percentages of the 40 MiB of file data, the bulk of the writes
+	# (a ^C during the last write is too late to stop anything).
+	for pct in 10 50 85; do
+		head -c "$size" /dev/urandom >"$dev"
+		interrupted_then_resumed full.qcow2 full.raw "$dev" \
+			$((40 * 1024 * 1024 * pct / 100))
+		cmp "$dev" full.raw || fail "resumed at $pct %: differs from qemu-img's"
+	done
+	# -c on a target that already holds the image writes nothing.
+	# (the shim interrupts at the first byte written to it).
+	INTERRUPT_PATH=$dev INTERRUPT_AFTER=0 LD_PRELOAD=$shim \
+		"$E2QCOW" restore -c full.qcow2 "$dev" || fail "-c wrote onto an equal device: exit $?"
+	cmp "$dev" full.raw || fail "-c: differs"
 	losetup -d "$dev"
 
 	echo "a 64 GiB sparse device"
