@@ -183,7 +183,7 @@ static void set_l2_entry(struct qcow_writer *w, uint64_t clu, uint64_t entry)
 
 /* Map guest cluster @clu to the next host cluster; data follows later. */
 static errcode_t store_raw(struct qcow_writer *w, uint64_t clu,
-			   const uint8_t *data)
+			   const uint8_t *data, uint64_t *hostp)
 {
 	uint64_t host;
 	errcode_t err;
@@ -210,10 +210,11 @@ static errcode_t store_raw(struct qcow_writer *w, uint64_t clu,
 	if (!w->run_clusters)
 		w->run_buf = data;
 	w->run_clusters++;
+	*hostp = host;
 	return 0;
 }
 
-static errcode_t grow_zrefs(struct qcow_writer *w, uint64_t last)
+errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last)
 {
 	uint64_t cap = w->zrefs_cap ? w->zrefs_cap : 1024;
 	uint16_t *p;
@@ -269,7 +270,7 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 	sectors = ((host + zlen - 1) >> 9) - (host >> 9);
 	if (host + zlen > QCOW2_MAX_HOST_OFFSET || host >> csize_shift)
 		return EFBIG;
-	err = grow_zrefs(w, last);
+	err = qcow_writer_grow_zrefs(w, last);
 	if (err)
 		return err;
 	for (uint64_t c = first; c <= last; c++)
@@ -299,19 +300,50 @@ static errcode_t add_digest(struct qcow_writer *w, uint64_t clu,
 	return 0;
 }
 
-/* The digest of @data, the cluster @clu; against_digests() may have
- * taken it already. */
+/* The digest of @data, the cluster @clu, into @d (against_digests() may
+ * have taken it already), recorded if digests are kept. */
 static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
-			     const uint8_t *data)
+			     const uint8_t *data, uint8_t *d)
 {
-	uint8_t d[QCOW_DIGEST_LEN];
-
-	if (!w->digests)
+	if (!w->digests && !w->dedup_on)
 		return 0;
 	if (w->hashed_valid && w->hashed_clu == clu)
-		return add_digest(w, clu, w->hashed);
-	qcow_digest(data, (size_t)w->cluster_size, d);
-	return add_digest(w, clu, d);
+		memcpy(d, w->hashed, QCOW_DIGEST_LEN);
+	else
+		qcow_digest(data, (size_t)w->cluster_size, d);
+	return w->digests ? add_digest(w, clu, d) : 0;
+}
+
+/* A cluster equal to one stored earlier: point at that one. */
+static errcode_t store_shared(struct qcow_writer *w, uint64_t clu,
+			      uint64_t host)
+{
+	errcode_t err = enter_l2(w, clu);
+
+	if (err)
+		return err;
+	set_l2_entry(w, clu, host);
+	w->stats.dedup_clusters++;
+	return 0;
+}
+
+/* An uncompressed cluster, digest @d: shared if stored before, else
+ * stored (and offered to later ones). */
+static errcode_t store_plain(struct qcow_writer *w, uint64_t clu,
+			     const uint8_t *data, const uint8_t *d)
+{
+	uint64_t host;
+	errcode_t err;
+
+	if (w->dedup_on) {
+		err = qcow_writer_dedup_find(w, data, d, &host);
+		if (err || host)
+			return err ? err : store_shared(w, clu, host);
+	}
+	err = store_raw(w, clu, data, &host);
+	if (!err && w->dedup_on)
+		err = qcow_writer_dedup_note(w, clu, host, d);
+	return err;
 }
 
 /* A zero cluster: reads as zeros whatever the backing file holds. */
@@ -430,6 +462,7 @@ static errcode_t against_base(struct qcow_writer *w, uint64_t clu,
 static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 			       const uint8_t *data)
 {
+	uint8_t d[QCOW_DIGEST_LEN];
 	size_t zlen;
 	errcode_t err;
 	bool done;
@@ -441,7 +474,7 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 		w->stats.zero_clusters++;
 		return flush_run(w);
 	}
-	err = note_digest(w, clu, data);
+	err = note_digest(w, clu, data, d);
 	if (err)
 		return err;
 	if (w->comp) {
@@ -449,7 +482,7 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 		if (zlen)
 			return store_compressed(w, clu, w->zbuf, zlen);
 	}
-	return store_raw(w, clu, data);
+	return store_plain(w, clu, data, d);
 }
 
 static errcode_t flush_partial(struct qcow_writer *w)
@@ -549,22 +582,23 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 	err = flush_partial(w);
 	for (size_t i = 0; i < n && !err; i++) {
 		const uint8_t *data = raw + i * cs;
+		uint8_t d[QCOW_DIGEST_LEN];
 		bool done;
 
 		err = against_base(w, clu + i, data, &done);
 		if (err || done)
 			continue;
 		if (zlen[i] && zlen[i] < cs) {
-			err = note_digest(w, clu + i, data);
+			err = note_digest(w, clu + i, data, d);
 			if (!err)
 				err = store_compressed(w, clu + i,
 						       zdata + i * cs, zlen[i]);
 		} else if (qcow_buf_is_zero(data, cs)) {
 			w->stats.zero_clusters++;
 		} else {
-			err = note_digest(w, clu + i, data);
+			err = note_digest(w, clu + i, data, d);
 			if (!err)
-				err = store_raw(w, clu + i, data);
+				err = store_plain(w, clu + i, data, d);
 		}
 	}
 	if (!err)
@@ -589,6 +623,8 @@ static errcode_t check_opts(const struct qcow_writer_opts *o,
 	if (o->compress && o->compress_type != 0 && o->version < 3)
 		return QCOW_ERR_BAD_OPTION;
 	if (!o->base != !o->backing_file || (o->base && o->version < 3))
+		return QCOW_ERR_BAD_OPTION;
+	if (o->dedup && (io->sequential || !io->pread))
 		return QCOW_ERR_BAD_OPTION;
 	if (qcow_l1_entries_for(o->virtual_size, o->cluster_bits) * 8 >
 	    QCOW2_MAX_L1_BYTES)
@@ -645,6 +681,7 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->no_sync = opts->no_sync;
 	/* Version 2 has no autoclear bits to guard the table with. */
 	w->digests = opts->digests && opts->version >= 3;
+	w->dedup_on = opts->dedup;
 	w->base = opts->base;
 	/* Cluster 0 is the header; data starts after the quiet head. */
 	w->first_data = w->cluster_size >= QCOW_WRITER_QUIET_HEAD
@@ -748,6 +785,7 @@ void qcow_writer_free(struct qcow_writer *w)
 	free(w->zbuf);
 	free(w->l2q);
 	free(w->zrefs);
+	qcow_writer_dedup_free(&w->dedup);
 	qcow_compressor_free(w->comp);
 	free(w);
 }

@@ -13,7 +13,8 @@
  * and every host cluster has a refcount of exactly one, except with
  * compression: compressed clusters are packed byte by byte one after the
  * other, and a host cluster holding pieces of several has a refcount of
- * how many.  On a seekable
+ * how many; and with dedup, where a cluster equal to one stored earlier
+ * points back at it.  On a seekable
  * output the header is written last, so an interrupted run never leaves
  * a file that looks like valid qcow2.  A stream (pipe) cannot seek back:
  * there the layout must be known first, from a dry run of the same data
@@ -48,6 +49,7 @@ struct qcow_writer_stats {
 	uint64_t zeroed_clusters; /* with a base: zero clusters over its data */
 	uint64_t l2_tables;
 	uint64_t compressed_clusters; /* of data_clusters */
+	uint64_t dedup_clusters;      /* of data_clusters: sharing another's */
 	uint64_t host_clusters;	      /* before the L1 table, after finish */
 	uint64_t file_size;	      /* after finish */
 };
@@ -80,6 +82,13 @@ struct qcow_writer_opts {
 	size_t n_exts;
 	/* Record a digest of every stored cluster (see qcow_digest.h). */
 	bool digests;
+	/*
+	 * Store identical uncompressed clusters once (compared byte for
+	 * byte), shared with a refcount of their references.  Not on a
+	 * sequential io (QCOW_ERR_BAD_OPTION): a stream cannot go back to
+	 * the first one's L2 entry.
+	 */
+	bool dedup;
 	/*
 	 * An overlay: @base (the caller's, open with its chain) is what the
 	 * image's backing file @backing_file (format qcow2) reads as.  Then

@@ -22,6 +22,14 @@
  */
 #define QCOW_WRITER_QUIET_HEAD (128U << 10)
 
+/* Digest -> host cluster of the clusters stored so far (opts.dedup). */
+struct qcow_dedup_slot;
+struct qcow_dedup {
+	struct qcow_dedup_slot *slots;
+	uint64_t cap, n;
+	uint8_t *buf; /* a cluster read back, to compare */
+};
+
 struct qcow_writer {
 	struct qcow_io *io;
 	unsigned cluster_bits;
@@ -79,6 +87,9 @@ struct qcow_writer {
 	uint64_t zrefs_cap;
 	unsigned compress_type;
 
+	bool dedup_on;
+	struct qcow_dedup dedup;
+
 	/* Digests of the stored clusters, in guest order (opts.digests). */
 	bool digests;
 	struct qcow_digest_entry *dg;
@@ -114,6 +125,21 @@ errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
 errcode_t qcow_writer_flush_obuf(struct qcow_writer *w);
 /* Refcount of host cluster @c (compressed sharing counted). */
 uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c);
+
+/* Room in zrefs for host cluster @last. */
+errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last);
+
+/*
+ * qcow_writer_dedup_find() - if a stored cluster holds @data (digest
+ * @digest), count one more reference to it and set *@host to its offset;
+ * else *@host = 0.
+ */
+errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
+				 const uint8_t *digest, uint64_t *host);
+/* Guest cluster @clu was stored at @host: offer it to later ones. */
+errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
+				 uint64_t host, const uint8_t *digest);
+void qcow_writer_dedup_free(struct qcow_dedup *t);
 
 /* Compute the metadata placement from the cluster count so far. */
 struct qcow_writer_tail {

@@ -356,6 +356,13 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	} else {
 		fill_writer_opts(c, &wo, &ext, text, sizeof(text));
 		err = 0;
+		/* Identical clusters (backup descriptor copies, duplicate
+		 * files) stored once; a stream cannot point back.  Not by
+		 * default for -a: backups get committed into, and QEMU's
+		 * copy-on-write of a shared cluster can leave the last
+		 * sharer without OFLAG_COPIED, which its check reports. */
+		wo.dedup = !io->sequential &&
+			   (c->o->dedup < 0 ? !c->o->all_data : c->o->dedup);
 		if (io->sequential) {
 			err = plan_stream(c, &wo, &plan);
 			wo.plan = &plan;

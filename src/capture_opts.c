@@ -21,6 +21,8 @@ enum {
 	OPT_FORMAT,
 	OPT_BASE,
 	OPT_TRUST_DIGESTS,
+	OPT_DEDUP,
+	OPT_NO_DEDUP,
 	OPT_SCRUB_KEEP,
 	OPT_PROGRESS
 };
@@ -92,6 +94,9 @@ void capture_usage(FILE *f)
 	      "                     digests instead of reading PREV (only if nothing\n"
 	      "                     but e2qcow wrote to PREV's chain: qemu-img commit\n"
 	      "                     into it leaves them stale)\n"
+	      "      --dedup, --no-dedup\n"
+	      "                     store identical clusters once, or not (default:\n"
+	      "                     yes for metadata, no with -a: see the man page)\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -292,6 +297,12 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_TRUST_DIGESTS:
 		o->trust_digests = true;
 		break;
+	case OPT_DEDUP:
+		o->dedup = 1;
+		break;
+	case OPT_NO_DEDUP:
+		o->dedup = 0;
+		break;
 	case OPT_SCRUB_KEEP:
 		return parse_scrub_keep(optarg, o);
 	case OPT_PROGRESS:
@@ -349,6 +360,8 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "base", required_argument, NULL, OPT_BASE },
 		{ "trust-digests", no_argument, NULL, OPT_TRUST_DIGESTS },
+		{ "dedup", no_argument, NULL, OPT_DEDUP },
+		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
 		{ "scrub-keep", required_argument, NULL, OPT_SCRUB_KEEP },
 		{ "threads", required_argument, NULL, 't' },
 		{ "progress", optional_argument, NULL, OPT_PROGRESS },
@@ -359,6 +372,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 
 	memset(o, 0, sizeof(*o));
 	o->qcow_version = 3;
+	o->dedup = -1;
 	*done = false;
 	optind = 1;
 	opterr = 0;

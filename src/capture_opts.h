@@ -39,6 +39,8 @@ struct capture_opts {
 	const char *base;      /* --base: an overlay of this earlier capture */
 	bool trust_digests;    /* --trust-digests: compare with the base by
 				  its digests instead of reading it */
+	int dedup;	       /* --dedup 1, --no-dedup 0, else -1: identical
+				  clusters stored once (default: without -a) */
 };
 
 /* Worker threads allowed with -t. */

@@ -67,9 +67,11 @@ limit=$((theirs + (backups + groups + EXTRA_BLOCKS) * bs + digests * 24 + 16))
 echo "size: e2qcow $ours, e2image -Q $theirs, backup blocks $backups in $groups groups"
 [ "$ours" -le "$limit" ] || fail "image $ours bytes, over the limit $limit"
 
-# 4. Streamed to a pipe: the same bytes as the file.
+# 4. Streamed to a pipe: the same disk as the file (a stream cannot
+# share identical clusters, so not the same bytes), and QEMU agrees.
 "$E2QCOW" capture "$src" - | cat >"$T/stream.qcow2"
-cmp "$T/meta.qcow2" "$T/stream.qcow2" || fail "stream output differs"
+qemu_check "$T/stream.qcow2"
+qemu-img compare -q "$T/meta.qcow2" "$T/stream.qcow2" || fail "stream output differs"
 
 # 5. Raw capture: the same as QEMU's conversion of the qcow2 one.
 "$E2QCOW" capture -r "$src" "$T/direct.raw"
@@ -115,7 +117,7 @@ qemu_check "$T/zl.qcow2"
 qemu-img convert -O raw "$T/zl.qcow2" "$T/zl.raw"
 cmp "$T/zl.raw" "$T/all.raw" || fail "zlib capture differs"
 "$E2QCOW" capture -a -z -t 2 "$src" - | cat >"$T/zs.qcow2"
-cmp "$T/zs.qcow2" "$T/z.qcow2" || fail "compressed stream differs from file"
+qemu-img compare -q "$T/zs.qcow2" "$T/z.qcow2" || fail "compressed stream differs from file"
 # At the same cluster size, compression never costs space.
 [ "$(stat -c %s "$T/zl.qcow2")" -lt "$(stat -c %s "$T/all.qcow2")" ] ||
 	fail "compressed image is not smaller"

@@ -4,7 +4,7 @@
 # damaged source, and the unit tests.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fixtures.sh"
-need valgrind mke2fs
+need valgrind mke2fs qemu-img
 [ -z "${E2QCOW_SANITIZED:-}" ] || skip "sanitizer build: valgrind runs on the plain build"
 
 vg() {
@@ -17,7 +17,8 @@ vg "$E2QCOW" capture "$T/src.img" "$T/a.qcow2" || fail "metadata capture"
 vg "$E2QCOW" capture -a "$T/src.img" "$T/b.qcow2" || fail "all-data capture"
 vg "$E2QCOW" capture -r "$T/src.img" "$T/c.raw" || fail "raw capture"
 vg "$E2QCOW" capture "$T/src.img" - >"$T/d.qcow2" || fail "stream capture"
-cmp "$T/a.qcow2" "$T/d.qcow2" || fail "stream differs"
+# A stream shares no clusters (it cannot point back): the same disk.
+qemu-img compare -q "$T/a.qcow2" "$T/d.qcow2" || fail "stream differs"
 vg "$E2QCOW" capture -a -z -t 2 "$T/src.img" "$T/z.qcow2" || fail "zstd capture"
 vg "$E2QCOW" capture -a --compress=zlib -t 2 "$T/src.img" - >"$T/zl.qcow2" ||
 	fail "zlib stream capture"

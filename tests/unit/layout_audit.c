@@ -24,8 +24,10 @@ static uint32_t be32(const uint8_t *p)
 #define OFF_MASK 0x00fffffffffffe00ULL
 #define COPIED (1ULL << 63)
 
-static const char *ref(uint8_t *refs, uint64_t nclu, uint64_t off,
-		       unsigned bits)
+/* Count a reference to the cluster at @off; only data clusters may be
+ * shared (@shared_ok: the writer's dedup). */
+static const char *ref(uint16_t *refs, uint64_t nclu, uint64_t off,
+		       unsigned bits, bool shared_ok)
 {
 	uint64_t c = off >> bits;
 
@@ -33,7 +35,7 @@ static const char *ref(uint8_t *refs, uint64_t nclu, uint64_t off,
 		return "misaligned offset";
 	if (c >= nclu)
 		return "offset past the end of the file";
-	if (refs[c]++)
+	if (refs[c]++ && !shared_ok)
 		return "cluster referenced twice";
 	return NULL;
 }
@@ -50,7 +52,7 @@ static bool is_zero(const uint8_t *p, uint64_t len)
 }
 
 static const char *check_refcounts(const struct audit *c,
-				   const uint8_t *refs, uint64_t nclu)
+				   const uint16_t *refs, uint64_t nclu)
 {
 	const uint8_t *h = c->img;
 	uint64_t cs = 1ULL << c->cluster_bits;
@@ -72,9 +74,28 @@ static const char *check_refcounts(const struct audit *c,
 			return "refcount does not match references";
 		/* Only the quiet head after the header may go unused, and
 		 * then it holds nothing. */
-		if (rc != 1 && !(clu && clu * cs < QUIET_HEAD &&
+		if (!rc && !(clu && clu * cs < QUIET_HEAD &&
 				 is_zero(c->img + clu * cs, cs)))
 			return "unreferenced cluster in the file";
+	}
+	return NULL;
+}
+
+/* COPIED on a data cluster's entry exactly when it is its only one. */
+static const char *check_copied(const struct audit *c, const uint16_t *refs)
+{
+	uint64_t cs = 1ULL << c->cluster_bits;
+
+	for (uint64_t i = 0; i < c->l1_size; i++) {
+		uint64_t l2 = be64(c->img + c->l1_off + i * 8) & OFF_MASK;
+
+		for (uint64_t j = 0; l2 && j < cs / 8; j++) {
+			uint64_t d = be64(c->img + l2 + j * 8);
+
+			if (d && !(d & COPIED) != (refs[(d & OFF_MASK) >>
+							c->cluster_bits] > 1))
+				return "OFLAG_COPIED does not match the refcount";
+		}
 	}
 	return NULL;
 }
@@ -84,7 +105,7 @@ const char *audit_image(const uint8_t *img, size_t len,
 {
 	uint64_t cs, nclu, rt_off, rt_clusters;
 	const char *err = NULL;
-	uint8_t *refs;
+	uint16_t *refs;
 
 	if (len < 112 || memcmp(img, "QFI\xfb", 4))
 		return "no qcow2 header";
@@ -99,21 +120,22 @@ const char *audit_image(const uint8_t *img, size_t len,
 	if (len % cs)
 		return "file is not a whole number of clusters";
 	nclu = len / cs;
-	refs = calloc(nclu, 1);
+	refs = calloc(nclu, sizeof(*refs));
 	if (!refs)
 		return "out of memory";
 	rt_off = be64(img + 48);
 	rt_clusters = be32(img + 56);
-	err = ref(refs, nclu, 0, c->cluster_bits);
+	err = ref(refs, nclu, 0, c->cluster_bits, false);
 	for (uint64_t i = 0; !err && i < (c->l1_size * 8 + cs - 1) / cs; i++)
-		err = ref(refs, nclu, c->l1_off + i * cs, c->cluster_bits);
+		err = ref(refs, nclu, c->l1_off + i * cs, c->cluster_bits,
+			  false);
 	for (uint64_t i = 0; !err && i < rt_clusters; i++)
-		err = ref(refs, nclu, rt_off + i * cs, c->cluster_bits);
+		err = ref(refs, nclu, rt_off + i * cs, c->cluster_bits, false);
 	for (uint64_t i = 0; !err && i < rt_clusters * cs / 8; i++) {
 		uint64_t rb = be64(img + rt_off + i * 8) & OFF_MASK;
 
 		if (rb)
-			err = ref(refs, nclu, rb, c->cluster_bits);
+			err = ref(refs, nclu, rb, c->cluster_bits, false);
 	}
 	for (uint64_t i = 0; !err && i < c->l1_size; i++) {
 		uint64_t e = be64(img + c->l1_off + i * 8);
@@ -124,19 +146,21 @@ const char *audit_image(const uint8_t *img, size_t len,
 		if (!(e & COPIED))
 			err = "L1 entry without COPIED";
 		else
-			err = ref(refs, nclu, l2, c->cluster_bits);
+			err = ref(refs, nclu, l2, c->cluster_bits, false);
 		for (uint64_t j = 0; !err && j < cs / 8; j++) {
 			uint64_t d = be64(img + l2 + j * 8);
 
 			if (!d)
 				continue;
-			if (!(d & COPIED) || (d & ~(COPIED | OFF_MASK)))
+			if (d & ~(COPIED | OFF_MASK))
 				err = "bad L2 entry flags";
 			else
 				err = ref(refs, nclu, d & OFF_MASK,
-					  c->cluster_bits);
+					  c->cluster_bits, true);
 		}
 	}
+	if (!err)
+		err = check_copied(c, refs);
 	if (!err)
 		err = check_refcounts(c, refs, nclu);
 	free(refs);

@@ -2,7 +2,9 @@
 /*
  * layout_audit.h --- test-only checker of the images the writer produces:
  * maps guest clusters and verifies that every host cluster is
- * referenced exactly once and has refcount 1.  Deliberately written
+ * referenced exactly once and has refcount 1, but data clusters the
+ * writer's dedup shares: their refcount is their number of references,
+ * and only a cluster referenced once is marked OFLAG_COPIED.  Deliberately written
  * apart from qcowout so that the writer is not checked by itself.
  */
 #ifndef LAYOUT_AUDIT_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of the qcow2 writer: layout, zero skipping, L2 addressing
- * beyond 2^32 clusters, refcount-table growth, streams, errors, and a
- * failure injected at every single I/O call.
+ * beyond 2^32 clusters, refcount-table growth, streams, dedup, errors,
+ * and a failure injected at every single I/O call.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -35,6 +35,9 @@ static uint8_t *piece_data(const struct piece *p)
 	return b;
 }
 
+/* Writers made by write_pieces() share identical clusters. */
+static bool use_dedup;
+
 static errcode_t write_pieces(struct qcow_io *io, unsigned bits,
 			      uint64_t size, const struct piece *ps, size_t n,
 			      const struct qcow_writer_stats *plan,
@@ -43,7 +46,8 @@ static errcode_t write_pieces(struct qcow_io *io, unsigned bits,
 	struct qcow_writer_opts o = { .cluster_bits = bits,
 				      .version = 3,
 				      .virtual_size = size,
-				      .plan = plan };
+				      .plan = plan,
+				      .dedup = use_dedup };
 	struct qcow_writer *w;
 	errcode_t err = qcow_writer_create(io, &o, &w);
 
@@ -158,6 +162,57 @@ static void test_refcount_table_grows(void **state)
 	img = qcow_io_mem_data(io, &len);
 	assert_true(img[59] >= 2); /* refcount_table_clusters */
 	qcow_io_free(io);
+}
+
+/*
+ * Identical clusters stored once, wherever the first one's bytes and L2
+ * entry are when the next arrives: in the pending run, the staging
+ * buffer, or already in the file; the audit checks refcounts and that
+ * OFLAG_COPIED is on exactly the clusters referenced once.
+ */
+static void test_dedup(void **state)
+{
+	const uint64_t K64 = 64 << 10, M512 = 512ULL << 20;
+	struct piece ps[85];
+	struct qcow_writer_stats st;
+	struct qcow_io *io;
+	const uint8_t *img;
+	struct audit c;
+	size_t n = 0, len;
+
+	(void)state;
+	/* A; two equal clusters in one write (the pattern repeats every
+	 * 64 KiB: the second finds the first in the pending run); 80
+	 * distinct ones past the first L2 table, more than the 4 MiB
+	 * staging buffer; then A again (its L2 table is in the file by
+	 * now) and the first of the 80 (its table still staged). */
+	ps[n++] = (struct piece){ 0, K64, 5 };
+	ps[n++] = (struct piece){ 2 * K64, 2 * K64, 7 };
+	for (unsigned k = 0; k < 80; k++)
+		ps[n++] = (struct piece){ M512 + k * K64, K64,
+					  (uint8_t)(10 + k) };
+	ps[n++] = (struct piece){ 2 * M512, K64, 5 };
+	ps[n++] = (struct piece){ 2 * M512 + K64, K64, 10 };
+	use_dedup = true;
+	round_trip(16, 4 * M512, ps, n, &c, &io);
+	assert_int_equal(audit_mapped(&c), 85);
+	qcow_io_free(io);
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	assert_int_equal(write_pieces(io, 16, 4 * M512, ps, n, NULL, &st), 0);
+	assert_int_equal(st.data_clusters, 85);
+	assert_int_equal(st.dedup_clusters, 3);
+	img = qcow_io_mem_data(io, &len);
+	/* 82 data clusters, not 85, however the tables are laid out. */
+	assert_true(len < (82 + 16) * K64);
+	qcow_io_free(io);
+	/* A stream cannot point back. */
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	io->sequential = true;
+	assert_int_equal(write_pieces(io, 16, 4 * M512, ps, n, &st, NULL),
+			 QCOW_ERR_BAD_OPTION);
+	use_dedup = false;
+	qcow_io_free(io);
+	(void)img;
 }
 
 /* A stream gets exactly the bytes of a seekable run, from a plan. */
@@ -322,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_l2_addressing_beyond_32_bits),
 		cmocka_unit_test(test_refcount_table_grows),
 		cmocka_unit_test(test_stream_matches_file),
+		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_failure_at_every_call),
 	};

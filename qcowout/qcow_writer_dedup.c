@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow_writer_dedup.c --- identical clusters stored once.
+ *
+ * Every stored cluster is hashed anyway (XXH3-128, for verify); with
+ * opts.dedup a table from digest to host cluster lets a later cluster
+ * with the same bytes point at the earlier one.  The bytes are compared
+ * before sharing (read back from the staging buffer, the pending run or
+ * the file), so a digest collision costs a copy, never data.  A shared
+ * host cluster's refcount is its number of references (kept where the
+ * compressed clusters' counts are kept, 16 bits: at 65535 a new copy is
+ * stored), and qcow2 wants OFLAG_COPIED only on clusters of refcount 1:
+ * the first reference loses it when the second appears, wherever its L2
+ * table is by then.  Only uncompressed clusters of a seekable output
+ * are shared; a stream cannot patch what it already sent.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qcow_endian.h"
+#include "qcow_format.h"
+#include "qcow_writer_int.h"
+
+struct qcow_dedup_slot {
+	uint8_t digest[QCOW_DIGEST_LEN];
+	uint64_t host; /* 0: empty (host cluster 0 is the header) */
+	uint64_t clu;  /* the guest cluster that first stored it */
+};
+
+static uint64_t slot_of(const struct qcow_dedup *t, const uint8_t *digest)
+{
+	uint64_t h;
+
+	memcpy(&h, digest, sizeof(h)); /* a good hash already */
+	return h & (t->cap - 1);
+}
+
+static struct qcow_dedup_slot *lookup(const struct qcow_dedup *t,
+				      const uint8_t *digest)
+{
+	if (!t->cap)
+		return NULL;
+	for (uint64_t i = slot_of(t, digest);; i = (i + 1) & (t->cap - 1)) {
+		struct qcow_dedup_slot *s = &t->slots[i];
+
+		if (!s->host || !memcmp(s->digest, digest, QCOW_DIGEST_LEN))
+			return s;
+	}
+}
+
+static errcode_t grow(struct qcow_dedup *t)
+{
+	struct qcow_dedup old = *t;
+
+	t->cap = old.cap ? old.cap * 2 : 1024;
+	t->slots = calloc(t->cap, sizeof(*t->slots));
+	if (!t->slots) {
+		*t = old;
+		return ENOMEM;
+	}
+	for (uint64_t i = 0; i < old.cap; i++)
+		if (old.slots[i].host)
+			*lookup(t, old.slots[i].digest) = old.slots[i];
+	free(old.slots);
+	return 0;
+}
+
+void qcow_writer_dedup_free(struct qcow_dedup *t)
+{
+	free(t->slots);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
+				 uint64_t host, const uint8_t *digest)
+{
+	struct qcow_dedup *t = &w->dedup;
+	struct qcow_dedup_slot *s;
+	errcode_t err;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		err = grow(t);
+		if (err)
+			return err;
+	}
+	s = lookup(t, digest);
+	if (!s->host)
+		t->n++;
+	memcpy(s->digest, digest, QCOW_DIGEST_LEN);
+	s->host = host;
+	s->clu = clu;
+	return 0;
+}
+
+/* The bytes of the host cluster at @off, wherever they are by now. */
+static errcode_t read_host(struct qcow_writer *w, uint64_t off, uint8_t *buf)
+{
+	uint64_t cs = w->cluster_size;
+	uint64_t run_end = w->next_host_off + (w->run_clusters << w->cluster_bits);
+
+	if (w->run_clusters && off >= w->next_host_off && off < run_end) {
+		memcpy(buf, w->run_buf + (off - w->next_host_off), (size_t)cs);
+		return 0;
+	}
+	if (off >= w->obuf_off && off + cs <= w->obuf_off + w->obuf_len) {
+		memcpy(buf, w->obuf + (off - w->obuf_off), (size_t)cs);
+		return 0;
+	}
+	return w->io->pread(w->io, buf, (size_t)cs, off);
+}
+
+/* Guest cluster @clu's L2 entry now says @entry, wherever its table is. */
+static errcode_t rewrite_entry(struct qcow_writer *w, uint64_t clu,
+			       uint64_t entry)
+{
+	unsigned l2_bits = w->cluster_bits - 3;
+	uint64_t l1i = clu >> l2_bits;
+	size_t at = (size_t)(clu & ((1ULL << l2_bits) - 1)) * 8;
+	uint64_t off;
+	uint8_t be[8];
+
+	if (l1i == w->cur_l1_index) {
+		qcow_store_be64(w->l2 + at, entry);
+		return 0;
+	}
+	for (unsigned i = 0; i < w->l2q_n; i++)
+		if (w->l2q_index[i] == l1i) {
+			qcow_store_be64(w->l2q + ((size_t)i << w->cluster_bits) + at,
+					entry);
+			return 0;
+		}
+	off = (qcow_load_be64(w->l1 + l1i * 8) & QCOW2_L1E_OFFSET_MASK) + at;
+	if (off >= w->obuf_off && off + 8 <= w->obuf_off + w->obuf_len) {
+		qcow_store_be64(w->obuf + (off - w->obuf_off), entry);
+		return 0;
+	}
+	qcow_store_be64(be, entry);
+	return w->io->pwrite(w->io, be, 8, off);
+}
+
+errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
+				 const uint8_t *digest, uint64_t *host)
+{
+	struct qcow_dedup *t = &w->dedup;
+	struct qcow_dedup_slot *s = lookup(t, digest);
+	uint64_t hc;
+	errcode_t err;
+
+	*host = 0;
+	if (!s || !s->host)
+		return 0;
+	hc = s->host >> w->cluster_bits;
+	if (hc < w->zrefs_cap && w->zrefs[hc] == UINT16_MAX)
+		return 0; /* full: this one is stored, and shared next */
+	if (!t->buf) {
+		t->buf = malloc((size_t)w->cluster_size);
+		if (!t->buf)
+			return ENOMEM;
+	}
+	err = read_host(w, s->host, t->buf);
+	if (err)
+		return err;
+	if (memcmp(t->buf, data, (size_t)w->cluster_size))
+		return 0; /* a digest collision: store it */
+	err = qcow_writer_grow_zrefs(w, hc);
+	if (err)
+		return err;
+	if (!w->zrefs[hc]) {
+		err = rewrite_entry(w, s->clu, s->host);
+		if (err)
+			return err;
+		w->zrefs[hc] = 1;
+	}
+	w->zrefs[hc]++;
+	*host = s->host;
+	return 0;
+}
