@@ -389,6 +389,28 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 }
 
 /*
+ * ext2fs_check_desc() marks every group's metadata in a block bitmap of
+ * the default type, a bit array over the whole filesystem: 512 MB at
+ * 16 TiB, 8 GB at 256 TiB, cleared page by page.  Past 64 MB of bits a
+ * tree of runs holds the same in a few MB (flex_bg packs the metadata
+ * in runs); below, the bit array is faster (it is marked and tested
+ * block by block, every inode table block).
+ */
+#define CHECK_DESC_BITARRAY_MAX (64ULL << 20)
+
+static errcode_t check_desc_bounded(ext2_filsys fs)
+{
+	int saved = fs->default_bitmap_type;
+	errcode_t err;
+
+	if (ext2fs_blocks_count(fs->super) / 8 > CHECK_DESC_BITARRAY_MAX)
+		fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	err = ext2fs_check_desc(fs);
+	fs->default_bitmap_type = saved;
+	return err;
+}
+
+/*
  * e2fsck, finding the primary group descriptors bad, starts over from
  * the backup superblock of group 1 and the descriptors after it, and
  * reads the bitmaps, inode tables and directories those point at.  Map
@@ -406,7 +428,7 @@ static errcode_t map_backup_view(struct fsread *r, unsigned flags,
 	errcode_t err;
 
 	if (r->opts.superblock || r->info.primary_err ||
-	    !ext2fs_check_desc(r->fs) || ext2fs_blocks_count(sb) <=
+	    !check_desc_bounded(r->fs) || ext2fs_blocks_count(sb) <=
 	    (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block)
 		return 0;
 	o.superblock = (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block;
