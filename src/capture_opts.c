@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,7 +258,8 @@ static int parse_one(int c, struct capture_opts *o)
 		o->scrub = true;
 		break;
 	case 'b':
-		if (!parse_size(optarg, &v) || !v)
+		/* libext2fs takes the superblock's block as an int. */
+		if (!parse_size(optarg, &v) || !v || v > INT_MAX)
 			return usage_error("bad superblock number", optarg);
 		o->superblock = v;
 		break;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,7 +107,8 @@ static int parse_one(int c, struct e2image_args *a)
 	case 'I': a->install = true; break;
 	case 's': a->scrub = true; break;
 	case 'b':
-		if (!parse_size(optarg, &v) || !v)
+		/* libext2fs takes the superblock's block as an int. */
+		if (!parse_size(optarg, &v) || !v || v > INT_MAX)
 			return usage_error(a, "bad superblock number", optarg);
 		a->superblock = v;
 		break;

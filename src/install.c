@@ -233,7 +233,15 @@ static errcode_t check_device(struct install *in)
 		return err;
 	}
 	end = lseek(fd, 0, SEEK_END);
-	if (end < 0 || (uint64_t)end < o->offset ||
+	if (end < 0) {
+		errcode_t err = errno;
+
+		com_err("e2qcow", err, "while finding the size of '%s'",
+			o->device);
+		close(fd);
+		return err;
+	}
+	if ((uint64_t)end < o->offset ||
 	    (uint64_t)end - o->offset < need) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds %lld bytes; the filesystem in '%s' "

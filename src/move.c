@@ -103,6 +103,8 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb)) {
 		com_err("e2qcow", errno, "while opening '%s'", path);
+		if (fd >= 0)
+			close(fd);
 		extmap_free(&map);
 		return EXIT_FAILED;
 	}

@@ -185,19 +185,24 @@ errcode_t output_open_in_place(struct output *o, const char *path,
 	return o->fd < 0 ? errno : 0;
 }
 
-static void sync_dir(const char *path)
+/* Make the rename durable.  Filesystems that cannot sync a directory
+ * say EINVAL (or are read-only to it): nothing more can be done there. */
+static errcode_t sync_dir(const char *path)
 {
 	char *dir = dir_of(path);
+	errcode_t err = 0;
 	int fd;
 
 	if (!dir)
-		return;
+		return ENOMEM;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		fsync(fd);
+		if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+			err = errno;
 		close(fd);
 	}
 	free(dir);
+	return err;
 }
 
 errcode_t output_commit(struct output *o)
@@ -224,7 +229,7 @@ errcode_t output_commit(struct output *o)
 		if (!err) {
 			free(o->tmp_path);
 			o->tmp_path = NULL;
-			sync_dir(o->path);
+			err = sync_dir(o->path);
 		}
 	}
 	if (o->fd >= 0 && o->fd != STDOUT_FILENO) {

@@ -298,6 +298,7 @@ struct copy {
 	uint64_t next; /* producer: next guest offset */
 	pthread_mutex_t progress_lock;
 	uint64_t done;
+	bool reported; /* the producer said what failed */
 };
 
 /* Producer thread: what the next stretch of the image holds. */
@@ -321,6 +322,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	if (err) {
 		com_err("e2qcow", err, "while mapping '%s' at %llu",
 			c->o->image, (unsigned long long)off);
+		c->reported = true;
 		return err;
 	}
 	if (data > CHUNK_BYTES)
@@ -333,6 +335,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		if (err) {
 			com_err("e2qcow", err, "while reading '%s' at %llu",
 				c->o->image, (unsigned long long)off);
+			c->reported = true;
 			return err;
 		}
 	}
@@ -373,7 +376,8 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 
 static errcode_t copy_image(const struct restore_opts *o,
 			    struct qcow_reader *r, struct qcow_io *io,
-			    struct sink *s, int fd, bool fresh, struct progress *p)
+			    struct sink *s, int fd, bool fresh, struct progress *p,
+			    bool *reported)
 {
 	struct copy c = { .o = o, .r = r, .io = io, .sink = s, .fresh = fresh,
 			  .p = p };
@@ -385,6 +389,7 @@ static errcode_t copy_image(const struct restore_opts *o,
 	pthread_mutex_init(&c.progress_lock, NULL);
 	err = pipeline_run(CHUNK_BYTES, 6, 1, produce, consume, &c);
 	pthread_mutex_destroy(&c.progress_lock);
+	*reported = c.reported;
 	return err;
 }
 
@@ -394,7 +399,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	struct sink *s = NULL;
 	struct progress p;
 	struct output out;
-	bool fresh;
+	bool fresh, reported = false;
 	errcode_t err;
 
 	interrupt_install();
@@ -414,7 +419,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	progress_start(&p, o->progress, "restoring", qcow_reader_size(r),
 		       true);
 	if (!err)
-		err = copy_image(o, r, io, s, out.fd, fresh, &p);
+		err = copy_image(o, r, io, s, out.fd, fresh, &p, &reported);
 	if (!err)
 		err = s->finish(s);
 	if (!err) {
@@ -422,7 +427,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 		err = output_commit(&out);
 	}
 	progress_end(&p);
-	if (err && !interrupt_requested() && err != EINTR)
+	if (err && !reported && !interrupt_requested() && err != EINTR)
 		com_err("e2qcow", err, "while writing '%s'", o->target);
 	if (err && (interrupt_requested() || err == EINTR)) {
 		if (fresh)

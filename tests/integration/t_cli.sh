@@ -236,4 +236,27 @@ for p in ("mapping", "copying", "restoring"):
 PYEOF
 fi
 expect 2 "human or json" "$E2QCOW" capture --progress=xml fs.img x.qcow2
+# libext2fs takes the superblock's block as an int: a larger -b would
+# silently open another block (4294975489 is 8193 modulo 2^32).
+expect 2 "bad superblock number" "$E2QCOW" capture -b 4294975489 -B 1024 fs.img x.qcow2
+expect 1 "bad superblock number" "$E2QCOW" -r -b 4294975489 -B 1024 fs.img x.raw
+# A damaged image is reported once, as what it is (not "while writing").
+"$E2QCOW" capture -q fs.img ok.qcow2
+python3 - ok.qcow2 <<'PYEOF'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    h = f.read(104)
+    l1 = struct.unpack(">Q", h[40:48])[0]
+    f.seek(l1)
+    l2 = struct.unpack(">Q", f.read(8))[0] & 0x00fffffffffffe00
+    f.seek(l2)
+    for i in range(4096):
+        if struct.unpack(">Q", f.read(8))[0]:
+            f.seek(l2 + i * 8)   # the first data cluster: past the end
+            f.write(struct.pack(">Q", 1 << 63 | 1 << 40))
+            break
+PYEOF
+expect 1 "while mapping 'ok.qcow2'" "$E2QCOW" restore ok.qcow2 out.raw
+[ "$(wc -l <"$T/err")" = 1 ] || fail "a damaged image reported more than once: $(cat "$T/err")"
+[ ! -e out.raw ] || fail "a failed restore left out.raw"
 echo "ok"
