@@ -120,10 +120,9 @@ static void ref_l2_entry(struct check *c, const uint8_t *p, bool active)
 	uint64_t e = qcow_load_be64(p), host;
 
 	if (e & QCOW2_OFLAG_COMPRESSED) {
-		unsigned x = 62 - (r->cluster_bits - 8);
-		uint64_t sectors = ((e >> x) & ((1ULL << (62 - x)) - 1)) + 1;
+		uint64_t sectors;
 
-		host = e & ((1ULL << x) - 1);
+		qcow_compressed_decode(r->cluster_bits, e, &host, &sectors);
 		if (e & QCOW2_OFLAG_COPIED)
 			say(c, false,
 			    "ERROR: coffset=0x%llx: Cluster is compressed and "

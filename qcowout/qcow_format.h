@@ -60,12 +60,52 @@ enum {
 #define QCOW2_L2E_OFFSET_MASK 0x00fffffffffffe00ULL
 #define QCOW2_REFT_OFFSET_MASK 0xfffffffffffffe00ULL
 
+/*
+ * A compressed cluster's L2 entry: below bit 62 - (cluster_bits - 8) the
+ * host byte offset of its data, above it how many 512-byte sectors past
+ * the first one the data reaches into.
+ */
+static inline unsigned qcow_compressed_shift(unsigned cluster_bits)
+{
+	return 62 - (cluster_bits - 8);
+}
+
+/* Can a compressed cluster start at host byte @host? */
+static inline bool qcow_compressed_fits(unsigned cluster_bits, uint64_t host)
+{
+	return !(host >> qcow_compressed_shift(cluster_bits));
+}
+
+/* The entry for @len compressed bytes at host byte @host (which fits). */
+static inline uint64_t qcow_compressed_entry(unsigned cluster_bits,
+					     uint64_t host, uint64_t len)
+{
+	uint64_t more = ((host + len - 1) >> 9) - (host >> 9);
+
+	return QCOW2_OFLAG_COMPRESSED |
+	       more << qcow_compressed_shift(cluster_bits) | host;
+}
+
+/* Host byte offset and number of 512-byte sectors (at least 1) of the
+ * compressed cluster @e describes. */
+static inline void qcow_compressed_decode(unsigned cluster_bits, uint64_t e,
+					  uint64_t *host, uint64_t *sectors)
+{
+	unsigned x = qcow_compressed_shift(cluster_bits);
+
+	*host = e & ((1ULL << x) - 1);
+	*sectors = ((e >> x) & ((1ULL << (62 - x)) - 1)) + 1;
+}
+
 /* Incompatible feature bits. */
 #define QCOW2_INCOMPAT_DIRTY (1ULL << 0)
 #define QCOW2_INCOMPAT_CORRUPT (1ULL << 1)
 #define QCOW2_INCOMPAT_DATA_FILE (1ULL << 2)
 #define QCOW2_INCOMPAT_COMPRESSION (1ULL << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ULL << 4)
+
+/* Autoclear: the external data file is a valid raw image by itself. */
+#define QCOW2_AUTOCLEAR_DATA_FILE_RAW (1ULL << 1)
 
 /* Header extension types. */
 #define QCOW2_EXT_END 0U

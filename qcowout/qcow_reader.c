@@ -377,7 +377,7 @@ static errcode_t open_data_file(struct qcow_reader *r,
 		set_error(e, r->path, "the image names no external data file");
 		return QCOW_ERR_NO_DATA_FILE;
 	}
-	r->data_raw = r->hdr.autoclear_features & 2;
+	r->data_raw = r->hdr.autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW;
 	/* QEMU 7.2 looks for a relative name in the current directory;
 	 * beside the image is the next best guess. */
 	err = open_file(r->data_name, &r->data_io);

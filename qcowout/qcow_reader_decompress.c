@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "qcow_err.h"
+#include "qcow_compress.h"
 #include "qcow_reader_int.h"
 
 static errcode_t inflate_cluster(const uint8_t *in, size_t in_len,
@@ -92,7 +93,7 @@ errcode_t qcow_reader_decompress(struct qcow_reader *r, uint64_t host_off,
 		return err;
 	memset(r->comp_in + n, 0, (size_t)comp_len - n);
 	r->comp_cached_off = UINT64_MAX;
-	if (r->hdr.compression_type == 1)
+	if (r->hdr.compression_type == QCOW_COMPRESS_ZSTD)
 		err = zstd_cluster(r, r->comp_in, (size_t)comp_len, r->comp_out,
 				   cs);
 	else

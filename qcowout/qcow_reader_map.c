@@ -56,10 +56,9 @@ static errcode_t data_size(const struct qcow_reader *r, uint64_t *size)
 static errcode_t map_compressed(struct qcow_reader *r, uint64_t e,
 				uint64_t bitmap, struct qcow_map *m)
 {
-	/* x = 62 - (cluster_bits - 8): offset below, sector count above. */
-	unsigned x = 62 - (r->cluster_bits - 8);
-	uint64_t host = e & ((1ULL << x) - 1);
-	uint64_t sectors = ((e >> x) & ((1ULL << (62 - x)) - 1)) + 1;
+	uint64_t host, sectors;
+
+	qcow_compressed_decode(r->cluster_bits, e, &host, &sectors);
 
 	if (r->data_io || bitmap)
 		return QCOW_ERR_BAD_ENTRY;

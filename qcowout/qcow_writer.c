@@ -241,8 +241,7 @@ errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last)
 static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 				  const uint8_t *z, size_t zlen)
 {
-	unsigned csize_shift = 62 - (w->cluster_bits - 8);
-	uint64_t host, first, last, sectors;
+	uint64_t host, first, last;
 	errcode_t err;
 
 	err = enter_l2(w, clu);
@@ -267,16 +266,15 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 		first = host >> w->cluster_bits;
 	}
 	last = (host + zlen - 1) >> w->cluster_bits;
-	sectors = ((host + zlen - 1) >> 9) - (host >> 9);
-	if (host + zlen > QCOW2_MAX_HOST_OFFSET || host >> csize_shift)
+	if (host + zlen > QCOW2_MAX_HOST_OFFSET ||
+	    !qcow_compressed_fits(w->cluster_bits, host))
 		return EFBIG;
 	err = qcow_writer_grow_zrefs(w, last);
 	if (err)
 		return err;
 	for (uint64_t c = first; c <= last; c++)
 		w->zrefs[c]++;
-	set_l2_entry(w, clu,
-		     QCOW2_OFLAG_COMPRESSED | sectors << csize_shift | host);
+	set_l2_entry(w, clu, qcow_compressed_entry(w->cluster_bits, host, zlen));
 	w->stats.compressed_clusters++;
 	return qcow_writer_emit(w, z, zlen);
 }
