@@ -6,14 +6,7 @@
 #define CAPTURE_H
 
 #include "capture_opts.h"
-
-/* Exit statuses (also in the man page). */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAILED = 1,     /* nothing written */
-	EXIT_USAGE = 2,
-	EXIT_DAMAGED = 3,    /* image written; parts of the source unreadable */
-};
+#include "cli.h"
 
 int capture_main(int argc, char **argv);
 /* Capture as @o says (options already checked); an exit status. */

@@ -20,7 +20,7 @@
 #include "capture_base.h"
 #include "capture_info.h"
 #include "qcow_err.h"
-#include "restore.h"
+#include "cli.h"
 
 #define SB_OFFSET 1024
 
@@ -119,7 +119,7 @@ errcode_t capture_base_open(const char *path, const char *image,
 	*name = NULL;
 	err = qcow_reader_open(path, &ro, out, &oe);
 	if (err) {
-		restore_report_open_error(path, err, &oe);
+		cli_report_open_error(path, err, &oe);
 		return err;
 	}
 	err = same_filesystem(*out, path, info);

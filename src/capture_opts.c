@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "capture_opts.h"
+#include "cli.h"
 #include "fsread.h"
-#include "progress.h"
 #include "qcow_compress.h"
 
 enum {
@@ -103,57 +103,14 @@ void capture_usage(FILE *f)
 	      f);
 }
 
-bool parse_size(const char *s, uint64_t *out)
-{
-	unsigned shift = 0;
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
-}
-
 static bool is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
 }
 
-int cli_usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "e2qcow %s: %s%s%s\n", cmd, msg, arg ? ": " : "",
-		arg ? arg : "");
-	fprintf(stderr, "Try 'e2qcow %s --help'.\n", cmd);
-	return 2;
-}
-
 static int usage_error(const char *msg, const char *arg)
 {
 	return cli_usage_error("capture", msg, arg);
-}
-
-int cli_progress_option(const char *cmd, const char *arg, bool *progress)
-{
-	if (!progress_parse_format(arg))
-		return cli_usage_error(cmd, "--progress takes human or json",
-				       arg);
-	*progress = true;
-	return 0;
 }
 
 /* "zlib", "zstd", "zlib:9", "zstd:19", or just a level: "5", ":5". */
@@ -259,12 +216,12 @@ static int parse_one(int c, struct capture_opts *o)
 		break;
 	case 'b':
 		/* libext2fs takes the superblock's block as an int. */
-		if (!parse_size(optarg, &v) || !v || v > INT_MAX)
+		if (!cli_parse_size(optarg, &v) || !v || v > INT_MAX)
 			return usage_error("bad superblock number", optarg);
 		o->superblock = v;
 		break;
 	case 'B':
-		if (!parse_size(optarg, &v) || !is_pow2(v) || v < 1024 ||
+		if (!cli_parse_size(optarg, &v) || !is_pow2(v) || v < 1024 ||
 		    v > 65536)
 			return usage_error(
 				"block size must be a power of two from 1024 to 65536",
@@ -272,7 +229,7 @@ static int parse_one(int c, struct capture_opts *o)
 		o->block_size = (unsigned)v;
 		break;
 	case 'C':
-		if (!parse_size(optarg, &v) || !is_pow2(v) || v < 512 ||
+		if (!cli_parse_size(optarg, &v) || !is_pow2(v) || v < 512 ||
 		    v > (2U << 20))
 			return usage_error(
 				"cluster size must be a power of two from 512 to 2M",
@@ -328,7 +285,7 @@ static int parse_one(int c, struct capture_opts *o)
 		return parse_compress(optarg, o);
 	case 'o':
 	case 'O':
-		if (!parse_size(optarg, &v) || v > (1ULL << 62))
+		if (!cli_parse_size(optarg, &v) || v > (1ULL << 62))
 			return usage_error("bad offset", optarg);
 		if (c == 'o')
 			o->source_offset = v;
@@ -336,7 +293,7 @@ static int parse_one(int c, struct capture_opts *o)
 			o->target_offset = v;
 		break;
 	case 't':
-		if (!parse_size(optarg, &v) || !v || v > CAPTURE_MAX_THREADS)
+		if (!cli_parse_size(optarg, &v) || !v || v > CAPTURE_MAX_THREADS)
 			return usage_error("threads must be from 1 to 64",
 					   optarg);
 		o->threads = (unsigned)v;

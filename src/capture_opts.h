@@ -55,13 +55,4 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		       bool *done);
 void capture_usage(FILE *f);
 
-/* Report a usage error of subcommand @cmd on stderr; returns 2. */
-int cli_usage_error(const char *cmd, const char *msg, const char *arg);
-/* --progress[=FORMAT] of subcommand @cmd: sets *@progress; 0, or 2
- * after a usage error. */
-int cli_progress_option(const char *cmd, const char *arg, bool *progress);
-
-/* Parse "4096", "64k", "2M"; false on junk or overflow. */
-bool parse_size(const char *s, uint64_t *out);
-
 #endif

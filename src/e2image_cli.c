@@ -108,19 +108,19 @@ static int parse_one(int c, struct e2image_args *a)
 	case 's': a->scrub = true; break;
 	case 'b':
 		/* libext2fs takes the superblock's block as an int. */
-		if (!parse_size(optarg, &v) || !v || v > INT_MAX)
+		if (!cli_parse_size(optarg, &v) || !v || v > INT_MAX)
 			return usage_error(a, "bad superblock number", optarg);
 		a->superblock = v;
 		break;
 	case 'B':
-		if (!parse_size(optarg, &v) || v < 1024 || v > 65536 ||
+		if (!cli_parse_size(optarg, &v) || v < 1024 || v > 65536 ||
 		    (v & (v - 1)))
 			return usage_error(a, "bad block size", optarg);
 		a->block_size = (unsigned)v;
 		break;
 	case 'o':
 	case 'O':
-		if (!parse_size(optarg, &v) || v > (1ULL << 62))
+		if (!cli_parse_size(optarg, &v) || v > (1ULL << 62))
 			return usage_error(a, "bad offset", optarg);
 		if (c == 'o')
 			a->src_off = v;

@@ -22,7 +22,7 @@
 #include "qcow_check.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
-#include "restore.h"
+#include "cli.h"
 
 struct feature {
 	int kind; /* 0 incompatible, 1 compatible, 2 autoclear */
@@ -313,7 +313,7 @@ static int open_image(const char *cmd, int argc, char **argv, bool *json,
 	}
 	err = qcow_reader_open(argv[optind], &ro, r, &e);
 	if (err) {
-		restore_report_open_error(argv[optind], err, &e);
+		cli_report_open_error(argv[optind], err, &e);
 		return EXIT_FAILED;
 	}
 	return 0;

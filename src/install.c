@@ -40,7 +40,7 @@
 #include "qcow_ext2io.h"
 #include "qcow_format.h"
 #include "qcow_reader.h"
-#include "restore.h"
+#include "cli.h"
 
 #define INSTALL_CHUNK (4U << 20)
 
@@ -97,7 +97,7 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 		case 'f': o->force = true; break;
 		case 'p': o->progress = true; break;
 		case 'O':
-			if (!parse_size(optarg, &o->offset))
+			if (!cli_parse_size(optarg, &o->offset))
 				return usage_error("bad offset", optarg);
 			break;
 		case OPT_UNDO: o->undo = optarg; break;
@@ -169,7 +169,7 @@ static errcode_t open_image(struct install *in)
 		return 0; /* raw */
 	err = qcow_reader_open(path, &ro, &in->qcow, &e);
 	if (err)
-		restore_report_open_error(path, err, &e);
+		cli_report_open_error(path, err, &e);
 	return err;
 }
 

@@ -120,7 +120,7 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 			o->progress = true;
 			break;
 		case 'O':
-			if (!parse_size(optarg, &o->offset))
+			if (!cli_parse_size(optarg, &o->offset))
 				return usage_error("bad offset", optarg);
 			break;
 		case OPT_OVERWRITE:
@@ -153,29 +153,6 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 	o->image = argv[optind];
 	o->target = argv[optind + 1];
 	return 0;
-}
-
-void restore_report_open_error(const char *image, errcode_t err,
-			       const struct qcow_open_error *e)
-{
-	const char *file = e->file[0] ? e->file : image;
-
-	if (err == QCOW_ERR_INCOMPAT_FEATURE)
-		com_err("e2qcow", err, "in '%s'%s%s%s", file,
-			e->detail[0] ? " (" : "", e->detail,
-			e->detail[0] ? ")" : "");
-	else if (err == QCOW_ERR_CORRUPT_FLAG)
-		com_err("e2qcow", err,
-			"in '%s'; -f reads it anyway, 'qemu-img check -r all' "
-			"may repair it",
-			file);
-	else if (strcmp(file, image))
-		com_err("e2qcow", err, "while opening '%s' (%s of '%s')", file,
-			e->detail[0] ? e->detail : "in the backing chain",
-			image);
-	else
-		com_err("e2qcow", err, "while opening '%s'%s%s", file,
-			e->detail[0] ? ": " : "", e->detail);
 }
 
 static errcode_t check_device(const struct restore_opts *o,
@@ -534,7 +511,7 @@ int restore_run(const struct restore_opts *o)
 	}
 	if (err) {
 		if (err != QCOW_ERR_BAD_BACKING)
-			restore_report_open_error(o->image, err, &e);
+			cli_report_open_error(o->image, err, &e);
 		if (spool >= 0)
 			close(spool);
 		return EXIT_FAILED;

@@ -20,8 +20,5 @@ struct restore_opts {
 int restore_main(int argc, char **argv);
 /* Restore as @o says (options already checked); an exit status. */
 int restore_run(const struct restore_opts *o);
-/* One message for a failed qcow_reader_open (shared with info, check). */
-void restore_report_open_error(const char *image, errcode_t err,
-			       const struct qcow_open_error *e);
 
 #endif

@@ -23,7 +23,7 @@
 #include "qcow_digest.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
-#include "restore.h"
+#include "cli.h"
 #include "verify.h"
 
 #define VERIFY_DIFFER 2
@@ -123,7 +123,7 @@ static int verify_layer(const char *path, bool force, struct tally *t)
 
 	err = qcow_reader_open(path, &ro, &r, &oe);
 	if (err) {
-		restore_report_open_error(path, err, &oe);
+		cli_report_open_error(path, err, &oe);
 		return EXIT_FAILED;
 	}
 	qcow_reader_get_info(r, &info);
@@ -306,7 +306,7 @@ int verify_run(const char *image, const char *source, bool force)
 
 	err = qcow_reader_open(image, &ro, &r, &oe);
 	if (err) {
-		restore_report_open_error(image, err, &oe);
+		cli_report_open_error(image, err, &oe);
 		return EXIT_FAILED;
 	}
 	for (layer = r; layer; layer = info.backing) {
