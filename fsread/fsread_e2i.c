@@ -30,14 +30,6 @@ enum {
 	E2I_HDR_LEN = FSREAD_E2I_HDR_LEN,
 };
 
-static void put_le32(uint8_t *p, uint64_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void put_str(uint8_t *p, size_t cap, const char *s)
 {
 	size_t n = strlen(s);
@@ -113,18 +105,18 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 	if (!err)
 		err = ext2fs_image_bitmap_write(fs, fd, IMAGER_FLAG_INODEMAP);
 	if (!err) {
-		put_le32(hdr + E2I_MAGIC, (uint32_t)EXT2_ET_MAGIC_E2IMAGE);
+		fsread_put_le32(hdr + E2I_MAGIC, (uint32_t)EXT2_ET_MAGIC_E2IMAGE);
 		put_str(hdr + E2I_DESCRIPTOR, 16, "Ext2 Image 1.0");
 		if (!gethostname(host, sizeof(host) - 1))
 			put_str(hdr + E2I_HOSTNAME, 64, host);
 		put_str(hdr + E2I_DEVICE_NAME, 64, device_name);
 		memcpy(hdr + E2I_UUID, fs->super->s_uuid, 16);
-		put_le32(hdr + E2I_BLOCKSIZE, fs->blocksize);
-		put_le32(hdr + E2I_IMAGE_TIME, image_time);
-		put_le32(hdr + E2I_OFFSET_SUPER, off_super);
-		put_le32(hdr + E2I_OFFSET_INODE, off_inode);
-		put_le32(hdr + E2I_OFFSET_BLOCKMAP, off_bmap);
-		put_le32(hdr + E2I_OFFSET_INODEMAP, off_imap);
+		fsread_put_le32(hdr + E2I_BLOCKSIZE, fs->blocksize);
+		fsread_put_le32(hdr + E2I_IMAGE_TIME, image_time);
+		fsread_put_le32(hdr + E2I_OFFSET_SUPER, off_super);
+		fsread_put_le32(hdr + E2I_OFFSET_INODE, off_inode);
+		fsread_put_le32(hdr + E2I_OFFSET_BLOCKMAP, off_bmap);
+		fsread_put_le32(hdr + E2I_OFFSET_INODEMAP, off_imap);
 		err = write_at(fd, hdr, E2I_HDR_LEN, 0);
 	}
 	free(hdr);

@@ -33,6 +33,29 @@ static inline uint32_t fsread_le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+static inline void fsread_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* The journal (jbd2) is big-endian on disk. */
+static inline uint32_t fsread_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void fsread_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /* A directory entry's rec_len: 64 KiB blocks store 65536 as 0 or 65535
  * and use the low bits for the high ones. */
 static inline unsigned fsread_dirent_rec_len(const uint8_t *p, unsigned bs)

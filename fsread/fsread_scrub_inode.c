@@ -42,14 +42,6 @@ enum {
 
 enum inline_kind { INLINE_NONE, INLINE_FILE, INLINE_DIR, INLINE_SYMLINK };
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* Every byte before the first NUL but '/' replaced, every byte after it
  * zeroed: the path's shape and length as e2fsck measures it (up to its
  * first NUL) stay, its names go. */
@@ -353,7 +345,7 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 			mark(mask, first, end, value, vpad);
 		}
 		if (touched && old_ok) {
-			put_le32(e + 12, entry_hash(fs, e, value, &hash_ok));
+			fsread_put_le32(e + 12, entry_hash(fs, e, value, &hash_ok));
 			l->s->rep.csums++;
 		}
 		l->changed |= touched;
@@ -619,7 +611,7 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 			return; /* the block's other roles say what it is */
 		for (unsigned i = 0; i < 12; i += 4)
 			if (scrub_could_be_text(buf + i))
-				put_le32(buf + i, 0xffffffffU);
+				fsread_put_le32(buf + i, 0xffffffffU);
 		memset(buf + 12, 0, XATTR_HDR - 12);
 		if (looks_like_text(buf + XATTR_HDR, bs - XATTR_HDR))
 			memset(buf + XATTR_HDR, 0, bs - XATTR_HDR);
@@ -645,7 +637,7 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	if (!l.changed)
 		return;
 	if (last && hash_ok)
-		put_le32(buf + 12, block_hash(buf + XATTR_HDR, last));
+		fsread_put_le32(buf + 12, block_hash(buf + XATTR_HDR, last));
 	if (csum_ok) {
 		ext2fs_ext_attr_block_csum_set(
 			fs, 0, blk, (struct ext2_ext_attr_header *)buf);

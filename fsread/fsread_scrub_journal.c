@@ -54,20 +54,6 @@ enum {
 #define REVOKE_HDR 16U	    /* header and r_count */
 #define XATTR_MAGIC 0xea020000U
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 struct log {
 	struct fsread_scrub *s;
 	const struct extmap *meta;
@@ -183,7 +169,7 @@ static uint32_t tag_csum(struct fsread_scrub *s, uint32_t seq,
 {
 	uint8_t be_seq[4];
 
-	put_be32(be_seq, seq);
+	fsread_put_be32(be_seq, seq);
 	return ext2fs_crc32c_le(ext2fs_crc32c_le(s->journal_seed, be_seq, 4),
 				data, bs);
 }
@@ -293,19 +279,19 @@ static void plan_copy(struct log *g, struct journal_block *d,
 	before = tag_csum(s, seq, g->copy, bs);
 	g->crc_old = ext2fs_crc32_be(g->crc_old, g->copy, bs);
 	if (escaped)
-		put_be32(g->copy, JBD2_MAGIC);
+		fsread_put_be32(g->copy, JBD2_MAGIC);
 	jb->kind = g->external ? COPY_ZERO
 			       : (uint8_t)judge_copy(s, target, g->copy,
 						     &jb->ino);
 	if (jb->kind == COPY_DIR && jb->ino)
 		scrub_count_copy(s, target);
 	scrub_copy(s, jb, g->copy, false);
-	if (escaped && be32(g->copy) == JBD2_MAGIC)
+	if (escaped && fsread_be32(g->copy) == JBD2_MAGIC)
 		memset(g->copy, 0, 4);
 	g->crc_new = ext2fs_crc32_be(g->crc_new, g->copy, bs);
 	if (!s->journal_csum)
 		return;
-	stored = v3 ? be32(tag + 12) : (uint32_t)(tag[4] << 8 | tag[5]);
+	stored = v3 ? fsread_be32(tag + 12) : (uint32_t)(tag[4] << 8 | tag[5]);
 	if (stored != (v3 ? before : (before & 0xffff)))
 		return;
 	after = tag_csum(s, seq, g->copy, bs);
@@ -336,12 +322,12 @@ static size_t each_tag(struct log *g, struct journal_block *d, uint64_t l,
 	while (off + ts <= end) {
 		const uint8_t *t = g->buf + off;
 		uint32_t flags = g->incompat & JBD2_INCOMPAT_CSUM_V3
-					 ? be32(t + 4)
+					 ? fsread_be32(t + 4)
 					 : (uint32_t)(t[6] << 8 | t[7]);
-		uint64_t target = be32(t);
+		uint64_t target = fsread_be32(t);
 
 		if (g->incompat & JBD2_INCOMPAT_64BIT)
-			target |= (uint64_t)be32(t + 8) << 32;
+			target |= (uint64_t)fsread_be32(t + 8) << 32;
 		next = next + 1 >= g->last ? g->first : next + 1;
 		if (d)
 			plan_copy(g, d, t, off, next, target,
@@ -390,7 +376,7 @@ static void plan_commit(struct log *g, struct journal_block *jb)
 
 	jb->action = J_COMMIT;
 	if (g->crc32_v1 && b[12] == JBD2_CRC32_CHKSUM &&
-	    b[13] == JBD2_CRC32_CHKSUM_SIZE && be32(b + 16) == g->crc_old &&
+	    b[13] == JBD2_CRC32_CHKSUM_SIZE && fsread_be32(b + 16) == g->crc_old &&
 	    g->crc_old != g->crc_new) {
 		jb->crc_v1 = true;
 		jb->crc = g->crc_new;
@@ -406,10 +392,10 @@ static void walk_log(struct log *g, uint32_t start, uint32_t seq)
 	g->crc_old = g->crc_new = ~0U;
 	while (budget-- && !g->s->fatal && read_log(g, l, g->buf)) {
 		struct journal_block *jb = at(g, l);
-		uint32_t type = be32(g->buf + 4);
+		uint32_t type = fsread_be32(g->buf + 4);
 		uint64_t copies = 0;
 
-		if (be32(g->buf) != JBD2_MAGIC || be32(g->buf + 8) != seq ||
+		if (fsread_be32(g->buf) != JBD2_MAGIC || fsread_be32(g->buf + 8) != seq ||
 		    !jb)
 			return;
 		if (type == JBD2_DESCRIPTOR) {
@@ -438,21 +424,21 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 	const uint8_t *b = g->buf;
 	uint32_t type, maxlen, fc;
 
-	if (!read_log(g, sb_l, g->buf) || be32(b) != JBD2_MAGIC)
+	if (!read_log(g, sb_l, g->buf) || fsread_be32(b) != JBD2_MAGIC)
 		return;
-	type = be32(b + 4);
-	if ((type != JBD2_SB_V1 && type != JBD2_SB_V2) || be32(b + 12) != bs)
+	type = fsread_be32(b + 4);
+	if ((type != JBD2_SB_V1 && type != JBD2_SB_V2) || fsread_be32(b + 12) != bs)
 		return;
 	at(g, sb_l)->action = J_SUPER;
-	maxlen = be32(b + 16);
-	g->first = be32(b + 20);
-	g->incompat = type == JBD2_SB_V2 ? be32(b + 40) : 0;
-	g->crc32_v1 = type == JBD2_SB_V2 && (be32(b + 36) & JBD2_COMPAT_CHECKSUM) &&
+	maxlen = fsread_be32(b + 16);
+	g->first = fsread_be32(b + 20);
+	g->incompat = type == JBD2_SB_V2 ? fsread_be32(b + 40) : 0;
+	g->crc32_v1 = type == JBD2_SB_V2 && (fsread_be32(b + 36) & JBD2_COMPAT_CHECKSUM) &&
 		      !(g->incompat & (JBD2_INCOMPAT_CSUM_V2 |
 				       JBD2_INCOMPAT_CSUM_V3));
 	fc = 0;
 	if (g->incompat & JBD2_INCOMPAT_FAST_COMMIT)
-		fc = be32(b + 84) ? be32(b + 84) : JBD2_DEFAULT_FC_BLOCKS;
+		fc = fsread_be32(b + 84) ? fsread_be32(b + 84) : JBD2_DEFAULT_FC_BLOCKS;
 	if (maxlen > g->nblocks + sb_l || fc >= maxlen)
 		return;
 	g->last = maxlen - fc;
@@ -462,8 +448,8 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 					 JBD2_INCOMPAT_CSUM_V3);
 	s->journal_v1_sum = g->crc32_v1;
 	s->journal_seed = ext2fs_crc32c_le(~0U, b + 48, 16);
-	if (be32(b + 28))
-		walk_log(g, be32(b + 28), be32(b + 24));
+	if (fsread_be32(b + 28))
+		walk_log(g, fsread_be32(b + 28), fsread_be32(b + 24));
 }
 
 errcode_t scrub_journal_plan(struct fsread_scrub *s)
@@ -515,12 +501,12 @@ bool scrub_is_journal(struct fsread_scrub *s, uint64_t pblk)
 static bool block_sum_holds(const struct fsread_scrub *s, uint8_t *buf,
 			    unsigned bs, size_t at)
 {
-	uint32_t stored = be32(buf + at);
+	uint32_t stored = fsread_be32(buf + at);
 	bool ok;
 
 	memset(buf + at, 0, 4);
 	ok = ext2fs_crc32c_le(s->journal_seed, buf, bs) == stored;
-	put_be32(buf + at, stored);
+	fsread_put_be32(buf + at, stored);
 	return ok;
 }
 
@@ -528,7 +514,7 @@ static void block_sum_set(struct fsread_scrub *s, uint8_t *buf, unsigned bs,
 			  size_t at)
 {
 	memset(buf + at, 0, 4);
-	put_be32(buf + at, ext2fs_crc32c_le(s->journal_seed, buf, bs));
+	fsread_put_be32(buf + at, ext2fs_crc32c_le(s->journal_seed, buf, bs));
 	s->rep.csums++;
 }
 
@@ -544,7 +530,7 @@ static void patch_descriptor(struct fsread_scrub *s,
 		const struct journal_patch *p = &s->patches[jb->patch + i];
 
 		if (p->v3) {
-			put_be32(buf + p->offset, p->csum);
+			fsread_put_be32(buf + p->offset, p->csum);
 		} else {
 			buf[p->offset] = (uint8_t)(p->csum >> 8);
 			buf[p->offset + 1] = (uint8_t)p->csum;
@@ -570,7 +556,7 @@ static void scrub_commit(struct fsread_scrub *s, const struct journal_block *jb,
 	memset(buf + COMMIT_SUM + 4, 0, 28);
 	memset(buf + COMMIT_LEN, 0, bs - COMMIT_LEN);
 	if (jb->crc_v1) {
-		put_be32(buf + COMMIT_SUM, jb->crc);
+		fsread_put_be32(buf + COMMIT_SUM, jb->crc);
 		s->rep.csums++;
 	} else if (v23) {
 		block_sum_set(s, buf, bs, COMMIT_SUM);
@@ -581,7 +567,7 @@ static void scrub_revoke(struct fsread_scrub *s, uint8_t *buf, unsigned bs)
 {
 	size_t end = bs - (s->journal_csum ? 4 : 0);
 	bool tail_ok = s->journal_csum && block_sum_holds(s, buf, bs, end);
-	size_t used = be32(buf + 12);
+	size_t used = fsread_be32(buf + 12);
 
 	if (used < REVOKE_HDR)
 		used = REVOKE_HDR;
@@ -594,8 +580,8 @@ static void scrub_revoke(struct fsread_scrub *s, uint8_t *buf, unsigned bs)
 /* Fields, and the users there are; padding and the block's rest go. */
 static void scrub_jsb(uint8_t *buf, unsigned bs)
 {
-	uint32_t users = be32(buf + JSB_NR_USERS);
-	uint32_t stored = be32(buf + JSB_CHECKSUM);
+	uint32_t users = fsread_be32(buf + JSB_NR_USERS);
+	uint32_t stored = fsread_be32(buf + JSB_CHECKSUM);
 	bool csum_ok;
 
 	memset(buf + JSB_CHECKSUM, 0, 4);
@@ -605,7 +591,7 @@ static void scrub_jsb(uint8_t *buf, unsigned bs)
 		memset(buf + JSB_USERS + 16 * users, 0,
 		       16 * (JSB_MAX_USERS - users));
 	memset(buf + JSB_LEN, 0, bs - JSB_LEN);
-	put_be32(buf + JSB_CHECKSUM,
+	fsread_put_be32(buf + JSB_CHECKSUM,
 		 csum_ok ? ext2fs_crc32c_le(~0U, buf, JSB_LEN) : stored);
 }
 
@@ -617,9 +603,9 @@ void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf)
 	switch (jb->action) {
 	case J_DATA:
 		if (jb->escaped)
-			put_be32(buf, JBD2_MAGIC);
+			fsread_put_be32(buf, JBD2_MAGIC);
 		scrub_copy(s, jb, buf, true);
-		if (jb->escaped && be32(buf) == JBD2_MAGIC)
+		if (jb->escaped && fsread_be32(buf) == JBD2_MAGIC)
 			memset(buf, 0, 4);
 		if (jb->kind == COPY_ZERO)
 			s->rep.journal_zeroed++;

@@ -17,14 +17,6 @@
 #define SB_FIELD(f) offsetof(struct ext2_super_block, f)
 #define SB_SIZE(f) sizeof(((struct ext2_super_block *)0)->f)
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* Zero @len bytes at @p; true if any was not zero already. */
 static bool zero(uint8_t *p, size_t len)
 {
@@ -86,7 +78,7 @@ void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at)
 			changed |= zero(sb + sb_text[i].off, sb_text[i].len);
 	s->rep.superblocks++;
 	if (changed && csum_ok) {
-		put_le32(sb + SB_FIELD(s_checksum), sb_csum(sb));
+		fsread_put_le32(sb + SB_FIELD(s_checksum), sb_csum(sb));
 		s->rep.csums++;
 	}
 }
@@ -124,7 +116,7 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
 	zero(buf + sizeof(struct mmp_struct),
 	     fs->blocksize - sizeof(struct mmp_struct));
 	if (changed && csum_ok && ext2fs_has_feature_metadata_csum(fs->super))
-		put_le32(buf + csum_at,
+		fsread_put_le32(buf + csum_at,
 			 ext2fs_crc32c_le(fs->csum_seed, buf, csum_at));
 }
 
@@ -190,7 +182,7 @@ void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
 
 		if (v && (v < fs->super->s_first_data_block || v >= limit) &&
 		    scrub_could_be_text(buf + i))
-			put_le32(buf + i, 0xffffffffU);
+			fsread_put_le32(buf + i, 0xffffffffU);
 	}
 }
 
