@@ -456,12 +456,24 @@ static errcode_t against_base(struct qcow_writer *w, uint64_t clu,
 	return err;
 }
 
+/* A cluster of data to keep: its digest, then compressed as @z
+ * (@zlen bytes) or, with @zlen 0, as it is. */
+static errcode_t store_data(struct qcow_writer *w, uint64_t clu,
+			    const uint8_t *data, const uint8_t *z, size_t zlen)
+{
+	uint8_t d[QCOW_DIGEST_LEN];
+	errcode_t err = note_digest(w, clu, data, d);
+
+	if (err)
+		return err;
+	return zlen ? store_compressed(w, clu, z, zlen)
+		    : store_plain(w, clu, data, d);
+}
+
 /* One whole cluster of guest data: skipped, compressed or stored. */
 static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 			       const uint8_t *data)
 {
-	uint8_t d[QCOW_DIGEST_LEN];
-	size_t zlen;
 	errcode_t err;
 	bool done;
 
@@ -472,15 +484,9 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 		w->stats.zero_clusters++;
 		return flush_run(w);
 	}
-	err = note_digest(w, clu, data, d);
-	if (err)
-		return err;
-	if (w->comp) {
-		zlen = qcow_compress_cluster(w->comp, data, w->zbuf);
-		if (zlen)
-			return store_compressed(w, clu, w->zbuf, zlen);
-	}
-	return store_plain(w, clu, data, d);
+	return store_data(w, clu, data, w->zbuf,
+			  w->comp ? qcow_compress_cluster(w->comp, data, w->zbuf)
+				  : 0);
 }
 
 static errcode_t flush_partial(struct qcow_writer *w)
@@ -580,24 +586,18 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 	err = flush_partial(w);
 	for (size_t i = 0; i < n && !err; i++) {
 		const uint8_t *data = raw + i * cs;
-		uint8_t d[QCOW_DIGEST_LEN];
 		bool done;
 
 		err = against_base(w, clu + i, data, &done);
 		if (err || done)
 			continue;
-		if (zlen[i] && zlen[i] < cs) {
-			err = note_digest(w, clu + i, data, d);
-			if (!err)
-				err = store_compressed(w, clu + i,
-						       zdata + i * cs, zlen[i]);
-		} else if (qcow_buf_is_zero(data, cs)) {
+		if (zlen[i] && zlen[i] < cs)
+			err = store_data(w, clu + i, data, zdata + i * cs,
+					 zlen[i]);
+		else if (qcow_buf_is_zero(data, cs))
 			w->stats.zero_clusters++;
-		} else {
-			err = note_digest(w, clu + i, data, d);
-			if (!err)
-				err = store_plain(w, clu + i, data, d);
-		}
+		else
+			err = store_data(w, clu + i, data, NULL, 0);
 	}
 	if (!err)
 		err = flush_run(w); /* @raw is the caller's again */
