@@ -179,8 +179,10 @@ static errcode_t grow_file(const struct output *out, uint64_t end)
 	if (fstat(out->fd, &st) < 0)
 		return errno;
 	if ((uint64_t)st.st_size < end && ftruncate(out->fd, (off_t)end) < 0) {
-		com_err("e2qcow", errno, "while extending '%s'", out->path);
-		return errno;
+		errcode_t err = errno; /* com_err may change errno */
+
+		com_err("e2qcow", err, "while extending '%s'", out->path);
+		return err;
 	}
 	return 0;
 }
