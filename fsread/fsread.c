@@ -194,7 +194,7 @@ static bool read_primary_sb(const struct fsread_opts *o, const char *path,
 static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 {
 	uint8_t sb[FSREAD_SB_LEN];
-	uint32_t log_bs, bs, cluster_log;
+	uint32_t log_bs, bs, cluster_log, isize, bpg, cpg, ipg;
 	bool ok = read_primary_sb(o, path, sb);
 
 	if (!ok || fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
@@ -204,12 +204,19 @@ static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 	if (log_bs > 6 || cluster_log < log_bs || cluster_log > log_bs + 16)
 		return false;
 	bs = 1024U << log_bs;
-	if (!fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP) ||
-	    !fsread_le32(sb + FSREAD_SB_CLUSTERS_PER_GROUP) ||
-	    !fsread_le32(sb + FSREAD_SB_INODES_PER_GROUP))
+	isize = fsread_le32(sb + FSREAD_SB_REV_LEVEL) > 0
+			? fsread_le16(sb + FSREAD_SB_INODE_SIZE)
+			: 128;
+	if (!pow2_between(isize, 128, bs))
 		return false;
-	if (fsread_le32(sb + FSREAD_SB_REV_LEVEL) > 0 &&
-	    !pow2_between(fsread_le16(sb + FSREAD_SB_INODE_SIZE), 128, bs))
+	/* The bounds e2fsck puts on group geometry (one bitmap block a
+	 * group, an inode table that fits the group): libext2fs computes
+	 * its inode scan from them, in 32 bits, without looking. */
+	bpg = fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP);
+	cpg = fsread_le32(sb + FSREAD_SB_CLUSTERS_PER_GROUP);
+	ipg = fsread_le32(sb + FSREAD_SB_INODES_PER_GROUP);
+	if (bpg < 8 || cpg < 8 || cpg > 8 * bs || !ipg ||
+	    ipg > 8 * bs || (uint64_t)ipg * isize / bs > bpg)
 		return false;
 	if ((fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
 	     FSREAD_INCOMPAT_64BIT) &&
