@@ -154,6 +154,32 @@ void qcow_writer_stats(const struct qcow_writer *w,
 /* NULL-safe; never writes anything. */
 void qcow_writer_free(struct qcow_writer *w);
 
+/*
+ * Resumable runs (seekable, not an overlay).  qcow_writer_checkpoint()
+ * stages everything written so far into the file, syncs it (unless
+ * no_sync), and returns a record of the writer's state since the
+ * previous checkpoint (malloc'd, the caller's to keep durably in order
+ * and free).  qcow_writer_resume() starts a writer on the partial file
+ * of an interrupted run from every record it returned, in order: it
+ * checks them against the file (tables in bounds, the digests of the
+ * last records' uncompressed clusters), rebuilds the reference counts
+ * and the dedup table from the tables in the file, and carries on at
+ * qcow_writer_guest_pos().  A record that does not fit the file or the
+ * options fails with QCOW_ERR_RESUME_MISMATCH.
+ */
+errcode_t qcow_writer_checkpoint(struct qcow_writer *w, uint8_t **rec,
+				 size_t *len);
+struct qcow_writer_record {
+	const uint8_t *data;
+	size_t len;
+};
+errcode_t qcow_writer_resume(struct qcow_io *io,
+			     const struct qcow_writer_opts *opts,
+			     const struct qcow_writer_record *recs, size_t n,
+			     struct qcow_writer **out);
+/* Where the next write may start (guest bytes handed over so far). */
+uint64_t qcow_writer_guest_pos(const struct qcow_writer *w);
+
 /* Smallest cluster_bits >= @min_bits whose L1 table for @size fits QEMU. */
 unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits);
 

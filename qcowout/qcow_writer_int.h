@@ -111,6 +111,11 @@ struct qcow_writer {
 	uint64_t hashed_clu;
 	uint8_t hashed[QCOW_DIGEST_LEN];
 
+	/* Checkpoints: L1 entries below ck_l1 and the first ck_dg digests
+	 * are in records already returned. */
+	uint64_t ck_l1, ck_dg;
+	uint32_t ck_seq; /* records returned so far */
+
 	/* Header cluster, built at create (streams write it first). */
 	uint8_t *hdr_cluster;
 	bool stream;
