@@ -18,12 +18,14 @@
 #include "qcow_digest.h"
 #include "capture_copy.h"
 #include "capture_info.h"
+#include "capture_resume.h"
 #include "cluster_size.h"
 #include "fsread.h"
 #include "fsread_err.h"
 #include "interrupt.h"
 #include "output.h"
 #include "progress.h"
+#include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_format.h"
 #include "sink.h"
@@ -47,6 +49,9 @@ struct capture {
 	struct qcow_digest_entry *base_dg; /* its chain's digests, if any */
 	uint64_t n_base_dg;
 	struct fsread_scrub_report scrubbed; /* -s: of the last pass */
+	struct capture_resume resume; /* --resume */
+	bool partial_existed;	      /* ... found a partial image */
+	bool partial_kept;	      /* ... and kept this run's */
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -234,8 +239,13 @@ static unsigned scrub_keep(const struct capture_opts *o)
 }
 
 /* Every mapped block, in order, into @s. */
+static errcode_t resume_tick(void *ctx)
+{
+	return capture_resume_tick(ctx);
+}
+
 static errcode_t copy_blocks(struct capture *c, struct sink *s,
-			     const char *label)
+			     const char *label, uint64_t start)
 {
 	struct capture_copy cc = {
 		.fs = c->fs,
@@ -250,6 +260,9 @@ static errcode_t copy_blocks(struct capture *c, struct sink *s,
 		.threads = c->o->threads ? c->o->threads : default_threads(),
 		.prog = &c->prog,
 		.stats = &c->stats,
+		.start = start,
+		.slot_done = c->o->resume ? resume_tick : NULL,
+		.slot_ctx = &c->resume,
 	};
 	bool failed_read = false;
 	errcode_t err = 0;
@@ -327,7 +340,7 @@ static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
 	if (!err)
 		err = sink_qcow_create(null_io, wo, &s);
 	if (!err)
-		err = copy_blocks(c, s, "planning");
+		err = copy_blocks(c, s, "planning", 0);
 	if (!err)
 		err = s->finish(s);
 	if (!err)
@@ -337,12 +350,89 @@ static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
 	return err;
 }
 
+/*
+ * --resume: what must be the same for a partial image to be continued:
+ * the source and where the filesystem is in it, the options that shape
+ * the image, the plan of blocks, and the superblock as it is now (a
+ * mount or a change through libext2fs rewrites it).
+ */
+static errcode_t resume_identity(struct capture *c,
+				 const struct qcow_writer_opts *wo,
+				 char **out, size_t *len)
+{
+	size_t n = c->map.n * 16;
+	uint8_t *runs = malloc(n ? n : 1), *sb = malloc(c->info.block_size);
+	uint8_t map_dg[QCOW_DIGEST_LEN], sb_dg[QCOW_DIGEST_LEN] = { 0 };
+	struct fsread_stats scratch = { 0 };
+	uint64_t sb_block = c->info.superblock ? c->info.superblock
+					       : 1024 / c->info.block_size;
+	char hex[2][2 * QCOW_DIGEST_LEN + 1];
+	int r;
+
+	if (!runs || !sb) {
+		free(runs);
+		free(sb);
+		return ENOMEM;
+	}
+	for (size_t i = 0; i < c->map.n; i++) {
+		qcow_store_be64(runs + i * 16, c->map.runs[i].start);
+		qcow_store_be64(runs + i * 16 + 8, c->map.runs[i].count);
+	}
+	qcow_digest(runs, n, map_dg);
+	if (!fsread_read(c->fs, sb_block, 1, sb, &scratch))
+		qcow_digest(sb, c->info.block_size, sb_dg);
+	free(runs);
+	free(sb);
+	for (unsigned i = 0; i < QCOW_DIGEST_LEN; i++) {
+		snprintf(hex[0] + 2 * i, 3, "%02x", map_dg[i]);
+		snprintf(hex[1] + 2 * i, 3, "%02x", sb_dg[i]);
+	}
+	r = asprintf(out,
+		     "e2qcow capture 1\nsource %s\noffset %llu\n"
+		     "superblock %llu\nblocks %llu of %u\n"
+		     "all %d scrub %d keep %u\ncluster_bits %u version %u "
+		     "compress %d type %u level %d dedup %d digests %d\n"
+		     "map %s\nsuper %s\n",
+		     c->o->source, (unsigned long long)c->o->source_offset,
+		     (unsigned long long)c->info.superblock,
+		     (unsigned long long)c->info.blocks_count,
+		     c->info.block_size, c->o->all_data, c->o->scrub,
+		     c->o->scrub_keep, wo->cluster_bits, wo->version,
+		     wo->compress, wo->compress_type, wo->compress_level,
+		     wo->dedup, wo->digests, hex[0], hex[1]);
+	if (r < 0)
+		return ENOMEM;
+	*len = (size_t)r;
+	return 0;
+}
+
+/* The qcow2 sink, and from where data must be handed to it. */
+static errcode_t open_qcow_sink(struct capture *c, struct qcow_io *io,
+				const struct qcow_writer_opts *wo,
+				struct sink **s, uint64_t *start)
+{
+	char *id = NULL;
+	size_t len = 0;
+	errcode_t err;
+
+	*start = 0;
+	if (!c->o->resume)
+		return sink_qcow_create(io, wo, s);
+	err = resume_identity(c, wo, &id, &len);
+	if (!err)
+		err = capture_resume_open(&c->resume, &c->out, io, wo, id, len,
+					  c->partial_existed, s, start);
+	free(id);
+	return err;
+}
+
 static errcode_t write_image(struct capture *c, struct qcow_io *io)
 {
 	struct qcow_writer_stats plan;
 	struct qcow_writer_opts wo;
 	struct qcow_writer_ext ext;
 	struct sink *s = NULL;
+	uint64_t start = 0;
 	char text[512];
 	errcode_t err;
 
@@ -368,7 +458,7 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 			wo.plan = &plan;
 		}
 		if (!err)
-			err = sink_qcow_create(io, &wo, &s);
+			err = open_qcow_sink(c, io, &wo, &s, &start);
 	}
 	if (err) {
 		if (err != FSREAD_ERR_CANCELLED)
@@ -376,7 +466,9 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 				c->o->image);
 		return err;
 	}
-	err = copy_blocks(c, s, "copying");
+	err = copy_blocks(c, s, "copying", start);
+	if (err && c->o->resume)
+		c->partial_kept = capture_resume_keep(&c->resume, &c->out);
 	if (!err) {
 		err = s->finish(s);
 		if (err)
@@ -410,12 +502,22 @@ static errcode_t open_target(struct capture *c)
 		return err;
 	/* At an offset (-O) or to compare, an existing file is written in
 	 * place. */
-	err = c->o->target_offset || c->o->compare
-		      ? output_open_in_place(&c->out, c->o->image,
-					     c->o->overwrite, &what)
-		      : output_open(&c->out, c->o->image, c->o->overwrite,
-				    &what);
-	if (err == EEXIST)
+	if (c->o->resume)
+		err = output_open_resumable(&c->out, c->o->image,
+					    c->o->overwrite,
+					    &c->partial_existed, &what);
+	else if (c->o->target_offset || c->o->compare)
+		err = output_open_in_place(&c->out, c->o->image,
+					   c->o->overwrite, &what);
+	else
+		err = output_open(&c->out, c->o->image, c->o->overwrite,
+				  &what);
+	if (err == ENOTSUP)
+		fprintf(stderr,
+			"e2qcow: --resume needs IMAGE to be a file; '%s' is "
+			"not one (a stream or a device)\n",
+			c->o->image);
+	else if (err == EEXIST)
 		fprintf(stderr,
 			"e2qcow: '%s' already exists; use --overwrite to "
 			"replace it\n",
@@ -646,6 +748,20 @@ static errcode_t open_base(struct capture *c)
 	return 0;
 }
 
+/* --resume: the partial image stays for the next run. */
+static void report_kept(const struct capture *c)
+{
+	if (interrupt_requested())
+		fprintf(stderr, "e2qcow: interrupted by signal %d; ",
+			interrupt_signal());
+	else
+		fputs("e2qcow: stopped; ", stderr);
+	fprintf(stderr,
+		"what was written is kept in '%s': run the same command "
+		"again to go on\n",
+		c->out.tmp_path);
+}
+
 static int run(struct capture *c)
 {
 	struct qcow_io *io = NULL;
@@ -692,12 +808,20 @@ static int run(struct capture *c)
 				c->o->image);
 	}
 	qcow_io_free(io);
+	if (!err && c->o->resume)
+		capture_resume_done(&c->resume);
 	if (err) {
-		output_abort(&c->out);
-		if (err == FSREAD_ERR_CANCELLED || interrupt_requested())
+		if (c->partial_kept)
+			report_kept(c);
+		else if (err == FSREAD_ERR_CANCELLED || interrupt_requested())
 			fprintf(stderr, "e2qcow: interrupted by signal %d; no "
 					"image written\n",
 				interrupt_signal());
+		if (c->o->resume && !c->partial_kept) {
+			c->out.keep_tmp = false; /* nothing to go on from */
+			capture_resume_done(&c->resume);
+		}
+		output_abort(&c->out);
 		return EXIT_FAILED;
 	}
 	/* e2image lists nothing of the damage it copied, and exits 0. */
@@ -734,6 +858,7 @@ int capture_run(const struct capture_opts *o)
 	extmap_init(&c.map);
 	interrupt_install();
 	status = run(&c);
+	capture_resume_free(&c.resume);
 	output_free(&c.out);
 	extmap_free(&c.map);
 	fsread_close(c.fs);

@@ -116,12 +116,18 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	return 0;
 }
 
+static errcode_t slot_done(struct capture_copy *cc, errcode_t err)
+{
+	return err || !cc->slot_done ? err : cc->slot_done(cc->slot_ctx);
+}
+
 static errcode_t write_slot(void *ctx, struct pipe_slot *slot)
 {
 	struct copy_state *st = ctx;
 
-	return st->cc->sink->write(st->cc->sink, slot->off, slot->buf,
-				   (size_t)slot->len);
+	return slot_done(st->cc, st->cc->sink->write(st->cc->sink, slot->off,
+						     slot->buf,
+						     (size_t)slot->len));
 }
 
 static errcode_t compress_slot(void *ctx, struct pipe_slot *slot)
@@ -158,7 +164,7 @@ static errcode_t commit_slot(void *ctx, struct pipe_slot *slot)
 	if (!err && slot->len > whole)
 		err = s->write(s, slot->off + whole, slot->buf + whole,
 			       (size_t)(slot->len - whole));
-	return err;
+	return slot_done(st->cc, err);
 }
 
 static void free_workers(struct copy_worker *w, unsigned n)
@@ -197,6 +203,24 @@ static errcode_t make_workers(struct capture_copy *cc,
 	return 0;
 }
 
+/* A resumed run reads on from the first block at or past cc->start. */
+static void skip_to_start(struct copy_state *st)
+{
+	const struct extmap *map = st->cc->map;
+	uint64_t bs = st->cc->block_size;
+	uint64_t first = (st->cc->start + bs - 1) / bs;
+
+	while (st->run < map->n &&
+	       map->runs[st->run].start + map->runs[st->run].count <= first) {
+		st->done += map->runs[st->run].count * bs;
+		st->run++;
+	}
+	if (st->run < map->n && map->runs[st->run].start < first) {
+		st->at = first - map->runs[st->run].start;
+		st->done += st->at * bs;
+	}
+}
+
 errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 {
 	struct copy_state st;
@@ -204,6 +228,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 
 	memset(&st, 0, sizeof(st));
 	st.cc = cc;
+	skip_to_start(&st);
 	st.align = cc->block_size;
 	if (!cc->compress || !cc->sink->put_clusters) {
 		/* One writer, in order; the reader runs ahead by a few slots. */

@@ -32,6 +32,12 @@ struct capture_copy {
 	unsigned threads;
 	struct progress *prog; /* already started; updated as reads finish */
 	struct fsread_stats *stats;
+	/* A resumed run: bytes of the filesystem below this are in the
+	 * image already. */
+	uint64_t start;
+	/* If set, called after each piece reaches the sink. */
+	errcode_t (*slot_done)(void *ctx);
+	void *slot_ctx;
 };
 
 /*

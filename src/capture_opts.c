@@ -24,6 +24,7 @@ enum {
 	OPT_TRUST_DIGESTS,
 	OPT_DEDUP,
 	OPT_NO_DEDUP,
+	OPT_RESUME,
 	OPT_SCRUB_KEEP,
 	OPT_PROGRESS
 };
@@ -38,7 +39,7 @@ void capture_usage(FILE *f)
 	      "                      [-C CLUSTERSIZE] [--qcow-version 2|3]\n"
 	      "                      [--compress[=zlib|zstd][:LEVEL]] [-t N]\n"
 	      "                      [--compare] [--no-sync] [--overwrite]\n"
-	      "                      [--base PREV]\n"
+	      "                      [--base PREV] [--resume]\n"
 	      "                      SOURCE IMAGE\n"
 	      "\n"
 	      "Capture the metadata of the ext2/3/4 filesystem on SOURCE (a device\n"
@@ -99,6 +100,8 @@ void capture_usage(FILE *f)
 	      "                     store identical clusters once, or not (default:\n"
 	      "                     yes for metadata, no with -a: see the man page)\n"
 	      "      --overwrite    replace IMAGE if it exists\n"
+	      "      --resume       keep what an interrupted capture wrote, and go\n"
+	      "                     on from there when run again (qcow2 to a file)\n"
 	      "  -h, --help         show this help\n",
 	      f);
 }
@@ -262,6 +265,9 @@ static int parse_one(int c, struct capture_opts *o)
 	case OPT_NO_DEDUP:
 		o->dedup = 0;
 		break;
+	case OPT_RESUME:
+		o->resume = true;
+		break;
 	case OPT_SCRUB_KEEP:
 		return parse_scrub_keep(optarg, o);
 	case OPT_PROGRESS:
@@ -321,6 +327,7 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 		{ "trust-digests", no_argument, NULL, OPT_TRUST_DIGESTS },
 		{ "dedup", no_argument, NULL, OPT_DEDUP },
 		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "scrub-keep", required_argument, NULL, OPT_SCRUB_KEEP },
 		{ "threads", required_argument, NULL, 't' },
 		{ "progress", optional_argument, NULL, OPT_PROGRESS },
@@ -373,6 +380,10 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 				   NULL);
 	if (o->trust_digests && !o->base)
 		return usage_error("--trust-digests goes with --base", NULL);
+	if (o->resume && (o->raw || o->e2i || o->base || o->dry_run))
+		return usage_error("--resume is for qcow2 captures: not with -r, "
+				   "--format, --base or -n",
+				   NULL);
 	if (o->scrub_keep && !o->scrub)
 		return usage_error("--scrub-keep goes with -s", NULL);
 	if (o->scrub && o->e2i)

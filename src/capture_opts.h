@@ -41,6 +41,7 @@ struct capture_opts {
 				  its digests instead of reading it */
 	int dedup;	       /* --dedup 1, --no-dedup 0, else -1: identical
 				  clusters stored once (default: without -a) */
+	bool resume;	       /* --resume: keep and continue partial images */
 };
 
 /* Worker threads allowed with -t. */

@@ -29,39 +29,38 @@ static char *dir_of(const char *path)
 	return dir;
 }
 
+/* DIR/.NAME.e2qcow-SUFFIX for the output DIR/NAME. */
+static char *name_beside(const char *path, const char *suffix)
+{
+	char *copy = strdup(path);
+	char *dir = dir_of(path);
+	char *name = NULL;
+
+	if (copy && dir &&
+	    asprintf(&name, "%s/.%s.e2qcow-%s", dir, basename(copy), suffix) < 0)
+		name = NULL;
+	free(copy);
+	free(dir);
+	return name;
+}
+
 static errcode_t make_temp(struct output *o)
 {
-	char *copy = strdup(o->path);
-	char *dir = dir_of(o->path);
-	errcode_t err = 0;
-	int len;
-
-	if (!copy || !dir) {
-		err = ENOMEM;
-		goto out;
-	}
-	len = snprintf(NULL, 0, "%s/.%s.e2qcow-XXXXXX", dir, basename(copy));
-	o->tmp_path = malloc((size_t)len + 1);
-	if (!o->tmp_path) {
-		err = ENOMEM;
-		goto out;
-	}
-	snprintf(o->tmp_path, (size_t)len + 1, "%s/.%s.e2qcow-XXXXXX", dir,
-		 basename(copy));
-	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
-	if (o->fd < 0) {
-		err = errno;
-		free(o->tmp_path);
-		o->tmp_path = NULL;
-		goto out;
-	}
+	o->tmp_path = name_beside(o->path, "XXXXXX");
+	if (!o->tmp_path)
+		return ENOMEM;
 	/* mkstemp makes it 0600, and so it stays: an image holds names,
 	 * metadata and (with -a) every file's contents, as e2image's
 	 * do. */
-out:
-	free(copy);
-	free(dir);
-	return err;
+	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+	if (o->fd < 0) {
+		errcode_t err = errno;
+
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		return err;
+	}
+	return 0;
 }
 
 static errcode_t open_device(struct output *o)
@@ -185,6 +184,37 @@ errcode_t output_open_in_place(struct output *o, const char *path,
 	return o->fd < 0 ? errno : 0;
 }
 
+errcode_t output_open_resumable(struct output *o, const char *path,
+				bool overwrite, bool *existed,
+				const char **what)
+{
+	errcode_t err = output_open(o, path, overwrite, what);
+	struct stat st;
+
+	*existed = false;
+	if (err)
+		return err;
+	if (o->kind != OUTPUT_FILE) {
+		*what = "opening the output";
+		return ENOTSUP;
+	}
+	/* The random temporary name goes; the fixed one is reused. */
+	output_abort(o);
+	o->tmp_path = name_beside(o->path, "partial");
+	if (!o->tmp_path)
+		return ENOMEM;
+	*what = "opening the partial image beside the output";
+	o->fd = open(o->tmp_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		     0600);
+	if (o->fd < 0 || fstat(o->fd, &st) < 0 || fchmod(o->fd, 0600) < 0)
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EINVAL;
+	*existed = st.st_size > 0;
+	o->keep_tmp = true;
+	return 0;
+}
+
 /* Make the rename durable.  Filesystems that cannot sync a directory
  * say EINVAL (or are read-only to it): nothing more can be done there. */
 static errcode_t sync_dir(const char *path)
@@ -272,7 +302,8 @@ void output_abort(struct output *o)
 		close(o->fd);
 	o->fd = -1;
 	if (o->tmp_path) {
-		unlink(o->tmp_path);
+		if (!o->keep_tmp)
+			unlink(o->tmp_path);
 		free(o->tmp_path);
 		o->tmp_path = NULL;
 	}

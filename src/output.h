@@ -29,6 +29,7 @@ struct output {
 	int fd;
 	bool overwrite;
 	bool in_place;		/* OUTPUT_FILE written where it is */
+	bool keep_tmp;		/* abort leaves tmp_path (to resume) */
 	uint64_t device_size;	/* OUTPUT_DEVICE */
 };
 
@@ -46,6 +47,16 @@ errcode_t output_open(struct output *o, const char *path, bool overwrite,
  */
 errcode_t output_open_in_place(struct output *o, const char *path,
 			       bool overwrite, const char **what);
+/*
+ * output_open_resumable() - like output_open(), but a regular file is
+ * written under the fixed name ".NAME.e2qcow-partial" beside it, kept if
+ * the run stops (o->keep_tmp), and reused by the next run: *@existed
+ * says whether it held anything.  Anything but a regular file fails with
+ * ENOTSUP.
+ */
+errcode_t output_open_resumable(struct output *o, const char *path,
+				bool overwrite, bool *existed,
+				const char **what);
 /* Move the finished file into place (rename, or link for no-replace). */
 errcode_t output_commit(struct output *o);
 /* Drop a temporary file; safe to call at any point, and twice. */

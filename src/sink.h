@@ -37,6 +37,17 @@ struct sink {
 errcode_t sink_qcow_create(struct qcow_io *io,
 			   const struct qcow_writer_opts *opts,
 			   struct sink **out);
+/*
+ * Resumable qcow2 sinks (see qcow_writer_checkpoint()): a sink that goes
+ * on from the @n records of an interrupted run on its partial file, the
+ * record of the state so far, and where the data must go on from.
+ */
+errcode_t sink_qcow_resume(struct qcow_io *io,
+			   const struct qcow_writer_opts *opts,
+			   const struct qcow_writer_record *recs, size_t n,
+			   struct sink **out);
+errcode_t sink_qcow_checkpoint(struct sink *s, uint8_t **rec, size_t *len);
+uint64_t sink_qcow_resume_at(const struct sink *s);
 /* Figures of a qcow2 sink (the plan of a stream run). */
 void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
 

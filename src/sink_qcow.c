@@ -37,8 +37,10 @@ static void qs_destroy(struct sink *s)
 	free(s);
 }
 
-errcode_t sink_qcow_create(struct qcow_io *io,
+/* A new writer, or with @recs one resumed from an interrupted run's. */
+static errcode_t make_sink(struct qcow_io *io,
 			   const struct qcow_writer_opts *opts,
+			   const struct qcow_writer_record *recs, size_t n,
 			   struct sink **out)
 {
 	struct qcow_sink *q = calloc(1, sizeof(*q));
@@ -46,7 +48,8 @@ errcode_t sink_qcow_create(struct qcow_io *io,
 
 	if (!q)
 		return ENOMEM;
-	err = qcow_writer_create(io, opts, &q->w);
+	err = recs ? qcow_writer_resume(io, opts, recs, n, &q->w)
+		   : qcow_writer_create(io, opts, &q->w);
 	if (err) {
 		free(q);
 		return err;
@@ -59,6 +62,31 @@ errcode_t sink_qcow_create(struct qcow_io *io,
 	q->s.destroy = qs_destroy;
 	*out = &q->s;
 	return 0;
+}
+
+errcode_t sink_qcow_create(struct qcow_io *io,
+			   const struct qcow_writer_opts *opts,
+			   struct sink **out)
+{
+	return make_sink(io, opts, NULL, 0, out);
+}
+
+errcode_t sink_qcow_resume(struct qcow_io *io,
+			   const struct qcow_writer_opts *opts,
+			   const struct qcow_writer_record *recs, size_t n,
+			   struct sink **out)
+{
+	return n ? make_sink(io, opts, recs, n, out) : EINVAL;
+}
+
+errcode_t sink_qcow_checkpoint(struct sink *s, uint8_t **rec, size_t *len)
+{
+	return qcow_writer_checkpoint(((struct qcow_sink *)s)->w, rec, len);
+}
+
+uint64_t sink_qcow_resume_at(const struct sink *s)
+{
+	return qcow_writer_guest_pos(((const struct qcow_sink *)s)->w);
 }
 
 void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st)

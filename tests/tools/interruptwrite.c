@@ -6,7 +6,8 @@
  * INTERRUPT_PATH ("*": to any file but standard output and error, for
  * a target written under a temporary name), the process gets a real
  * SIGINT, delivered to its own handler, as from a terminal.  The write
- * itself completes.
+ * itself completes.  INTERRUPT_SIGNAL=9 makes it a SIGKILL instead: a
+ * crash, with no handler run and nothing flushed.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -41,7 +42,8 @@ static void count(int fd, ssize_t n)
 	written += (unsigned long long)n;
 	if (written > strtoull(after, NULL, 0)) {
 		raised = 1;
-		raise(SIGINT);
+		raise(getenv("INTERRUPT_SIGNAL") ? atoi(getenv("INTERRUPT_SIGNAL"))
+						 : SIGINT);
 	}
 }
 
