@@ -4,7 +4,8 @@ add_library(e2qcow_flags INTERFACE)
 target_compile_options(e2qcow_flags INTERFACE
   -Wall -Wextra -Wshadow -Wcast-qual -Wstrict-prototypes
   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wvla
-  -Wwrite-strings -Wformat=2 -Wundef -Wimplicit-fallthrough -fno-common)
+  -Wwrite-strings -Wformat=2 -Wundef -Wimplicit-fallthrough
+  -Wconversion -Wsign-conversion -Wpedantic -fno-common)
 target_compile_definitions(e2qcow_flags INTERFACE _FILE_OFFSET_BITS=64 _GNU_SOURCE)
 if(E2QCOW_WERROR)
   target_compile_options(e2qcow_flags INTERFACE -Werror)

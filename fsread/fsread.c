@@ -4,6 +4,7 @@
  * reading blocks, warnings and the top of the block-map walk.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,11 @@ static errcode_t try_open(const struct fsread_opts *o, const char *path,
 
 	snprintf(io_options, sizeof(io_options), "offset=%llu",
 		 (unsigned long long)o->offset);
+	/* libext2fs takes the superblock's block as an int. */
+	if (sb > INT_MAX)
+		return EXT2_ET_BAD_MAGIC;
 	return ext2fs_open2(path, o->offset ? io_options : NULL, flags,
-			    (blk64_t)sb, bs, manager_of(o), fs);
+			    (int)sb, bs, manager_of(o), fs);
 }
 
 /* -b without -B: the block size is not known, so try them all. */
@@ -407,11 +411,11 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 
 static errcode_t check_desc_bounded(ext2_filsys fs)
 {
-	int saved = fs->default_bitmap_type;
+	__u16 saved = fs->default_bitmap_type;
 	errcode_t err;
 
 	if (ext2fs_blocks_count(fs->super) / 8 > CHECK_DESC_BITARRAY_MAX)
-		fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+		fs->default_bitmap_type = (__u16)EXT2FS_BMAP64_RBTREE;
 	err = ext2fs_check_desc(fs);
 	fs->default_bitmap_type = saved;
 	return err;

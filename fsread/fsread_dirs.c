@@ -42,7 +42,7 @@ static void note_inode(struct fsread *r, uint32_t ino)
 		       : ipg - ext2fs_bg_itable_unused(fs, g);
 	if (ext2fs_bg_itable_unused(fs, g) > ipg || idx < used)
 		return;
-	loc += idx / EXT2_INODES_PER_BLOCK(fs->super);
+	loc += idx / (uint32_t)EXT2_INODES_PER_BLOCK(fs->super);
 	if (fsread_range_ok(r, loc, 1))
 		fsread_add(r, 0, loc, 1, false, "inode named by a directory");
 }

@@ -104,6 +104,9 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 		err = where(fd, &off_imap);
 	if (!err)
 		err = ext2fs_image_bitmap_write(fs, fd, IMAGER_FLAG_INODEMAP);
+	/* The format's offsets are 32 bits: e2image itself cuts them. */
+	if (!err && off_imap > UINT32_MAX)
+		err = EFBIG;
 	if (!err) {
 		fsread_put_le32(hdr + E2I_MAGIC, (uint32_t)EXT2_ET_MAGIC_E2IMAGE);
 		put_str(hdr + E2I_DESCRIPTOR, 16, "Ext2 Image 1.0");
@@ -112,11 +115,12 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 		put_str(hdr + E2I_DEVICE_NAME, 64, device_name);
 		memcpy(hdr + E2I_UUID, fs->super->s_uuid, 16);
 		fsread_put_le32(hdr + E2I_BLOCKSIZE, fs->blocksize);
-		fsread_put_le32(hdr + E2I_IMAGE_TIME, image_time);
-		fsread_put_le32(hdr + E2I_OFFSET_SUPER, off_super);
-		fsread_put_le32(hdr + E2I_OFFSET_INODE, off_inode);
-		fsread_put_le32(hdr + E2I_OFFSET_BLOCKMAP, off_bmap);
-		fsread_put_le32(hdr + E2I_OFFSET_INODEMAP, off_imap);
+		/* The format keeps 32 bits of time, as e2image does. */
+		fsread_put_le32(hdr + E2I_IMAGE_TIME, (uint32_t)image_time);
+		fsread_put_le32(hdr + E2I_OFFSET_SUPER, (uint32_t)off_super);
+		fsread_put_le32(hdr + E2I_OFFSET_INODE, (uint32_t)off_inode);
+		fsread_put_le32(hdr + E2I_OFFSET_BLOCKMAP, (uint32_t)off_bmap);
+		fsread_put_le32(hdr + E2I_OFFSET_INODEMAP, (uint32_t)off_imap);
 		err = write_at(fd, hdr, E2I_HDR_LEN, 0);
 	}
 	free(hdr);

@@ -103,8 +103,9 @@ static void map_group_tables(struct fsread *r, dgrp_t g)
 			   "inode table");
 	} else if (!inode_uninit) {
 		uint64_t n = fs->inode_blocks_per_group;
-		uint64_t unused_blocks = ext2fs_bg_itable_unused(fs, g) /
-					 EXT2_INODES_PER_BLOCK(fs->super);
+		uint64_t unused_blocks =
+			ext2fs_bg_itable_unused(fs, g) /
+			(uint32_t)EXT2_INODES_PER_BLOCK(fs->super);
 
 		if (trusted && unused_blocks <= n)
 			n -= unused_blocks;

@@ -113,7 +113,7 @@ static void note_group(struct fsread *r, dgrp_t g)
 			fsread_roles_note(r, SCRUB_RGDT, old_desc + n_desc,
 					  sb->s_reserved_gdt_blocks, 0, 0);
 	}
-	note_desc(r, new_desc, 1, g / EXT2_DESC_PER_BLOCK(sb));
+	note_desc(r, new_desc, 1, g / (dgrp_t)EXT2_DESC_PER_BLOCK(sb));
 	/* Of a bitmap block libext2fs reads only a group's worth of bits. */
 	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_block_bitmap_loc(fs, g), 1,
 			  g, EXT2_CLUSTERS_PER_GROUP(sb) / 8);

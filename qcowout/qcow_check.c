@@ -101,7 +101,7 @@ static errcode_t refcount_of(struct check *c, const uint8_t *reftable,
 		*block_off = off;
 	}
 	if (bits < 8)
-		*value = (block[i * bits / 8] >> (i * bits % 8)) &
+		*value = ((unsigned)block[i * bits / 8] >> (i * bits % 8)) &
 			 ((1U << bits) - 1);
 	else if (bits == 8)
 		*value = block[i];

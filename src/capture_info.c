@@ -78,8 +78,8 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 		source += src_len - (cap - (size_t)head - 1);
 		src_len = cap - (size_t)head - 1;
 	}
-	memcpy(buf + head, source, src_len);
-	buf[head + src_len] = '\n';
+	memcpy(buf + (size_t)head, source, src_len);
+	buf[(size_t)head + src_len] = '\n';
 	return (size_t)head + src_len + 1;
 }
 

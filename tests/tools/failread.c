@@ -48,8 +48,9 @@ static int hits_bad_range(off_t off, size_t len)
 static ssize_t faulty(const char *name, int fd, void *buf, size_t len,
 		      off_t off)
 {
-	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, name);
+	pread_fn real;
 
+	preload_next(name, &real, sizeof(real));
 	if (hits_bad_range(off, len) && is_target(fd)) {
 		errno = EIO;
 		return -1;
@@ -60,9 +61,10 @@ static ssize_t faulty(const char *name, int fd, void *buf, size_t len,
 ssize_t read(int fd, void *buf, size_t len)
 {
 	typedef ssize_t (*read_fn)(int, void *, size_t);
-	read_fn real = (read_fn)dlsym(RTLD_NEXT, "read");
+	read_fn real;
 	off_t off;
 
+	preload_next("read", &real, sizeof(real));
 	if (getenv("FAILREAD_RANGES") && (off = lseek(fd, 0, SEEK_CUR)) >= 0 &&
 	    hits_bad_range(off, len) && is_target(fd)) {
 		errno = EIO;

@@ -49,8 +49,11 @@ static void count(int fd, ssize_t n)
 
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	pwrite_fn real = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite");
-	ssize_t n = real(fd, buf, len, off);
+	pwrite_fn real;
+	ssize_t n;
+
+	preload_next("pwrite", &real, sizeof(real));
+	n = real(fd, buf, len, off);
 
 	count(fd, n);
 	return n;
@@ -58,8 +61,11 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 
 ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
-	pwrite_fn real = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite64");
-	ssize_t n = real(fd, buf, len, off);
+	pwrite_fn real;
+	ssize_t n;
+
+	preload_next("pwrite64", &real, sizeof(real));
+	n = real(fd, buf, len, off);
 
 	count(fd, n);
 	return n;
@@ -67,8 +73,11 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
-	write_fn real = (write_fn)dlsym(RTLD_NEXT, "write");
-	ssize_t n = real(fd, buf, len);
+	write_fn real;
+	ssize_t n;
+
+	preload_next("write", &real, sizeof(real));
+	n = real(fd, buf, len);
 
 	count(fd, n);
 	return n;

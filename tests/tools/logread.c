@@ -42,8 +42,11 @@ static void note(int fd, off_t off, ssize_t len)
 static ssize_t logged(const char *name, int fd, void *buf, size_t len,
 		      off_t off)
 {
-	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, name);
-	ssize_t n = real(fd, buf, len, off);
+	pread_fn real;
+	ssize_t n;
+
+	preload_next(name, &real, sizeof(real));
+	n = real(fd, buf, len, off);
 
 	note(fd, off, n);
 	return n;
@@ -51,9 +54,12 @@ static ssize_t logged(const char *name, int fd, void *buf, size_t len,
 
 ssize_t read(int fd, void *buf, size_t len)
 {
-	read_fn real = (read_fn)dlsym(RTLD_NEXT, "read");
+	read_fn real;
 	off_t off = lseek(fd, 0, SEEK_CUR);
-	ssize_t n = real(fd, buf, len);
+	ssize_t n;
+
+	preload_next("read", &real, sizeof(real));
+	n = real(fd, buf, len);
 
 	if (off >= 0)
 		note(fd, off, n);

@@ -6,6 +6,7 @@
 #ifndef PRELOAD_TARGET_H
 #define PRELOAD_TARGET_H
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,18 @@ static inline int preload_is_target(int fd, const char *var)
 		return 0;
 	path[n] = 0;
 	return !strcmp(path, real);
+}
+
+/*
+ * The next definition of @name (the one this shim stands in front of),
+ * into the function pointer at @fn: ISO C has no cast from dlsym's
+ * object pointer to a function pointer, POSIX guarantees the bytes.
+ */
+static inline void preload_next(const char *name, void *fn, size_t size)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	memcpy(fn, &p, size);
 }
 
 #endif

@@ -50,7 +50,7 @@ static void write_file(const char *path, unsigned pieces, unsigned stride)
 	memset(buf, 0x5a, sizeof(buf));
 	for (unsigned i = 0; i < pieces; i++)
 		assert_int_equal(pwrite(fd, buf, sizeof(buf),
-					(off_t)i * stride * sizeof(buf)),
+					(off_t)(i * stride * sizeof(buf))),
 				 sizeof(buf));
 	close(fd);
 }
