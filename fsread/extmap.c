@@ -79,8 +79,8 @@ void extmap_normalize(struct extmap *m)
 
 		if (next->start <= cur_end) {
 			if (next->start + next->count > cur_end)
-				cur->count = next->start + next->count -
-					     cur->start;
+				cur->count =
+					next->start + next->count - cur->start;
 		} else {
 			m->runs[++out] = *next;
 		}

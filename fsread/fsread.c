@@ -14,12 +14,12 @@
 #include "fsread_int.h"
 
 /* External journal devices open too: see fsread_map(). */
-#define OPEN_FLAGS                                                         \
-	(EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS |                 \
+#define OPEN_FLAGS                                         \
+	(EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS | \
 	 EXT2_FLAG_JOURNAL_DEV_OK)
 
-void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err,
-		 const char *fmt, ...)
+void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err, const char *fmt,
+		 ...)
 {
 	char msg[256];
 	va_list ap;
@@ -48,8 +48,8 @@ bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count)
 	return blk >= first && blk < end && count <= end - blk;
 }
 
-void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk,
-		uint64_t count, bool data, const char *what)
+void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
+		bool data, const char *what)
 {
 	errcode_t err;
 
@@ -88,8 +88,8 @@ static errcode_t try_open(const struct fsread_opts *o, const char *path,
 	/* libext2fs takes the superblock's block as an int. */
 	if (sb > INT_MAX)
 		return EXT2_ET_BAD_MAGIC;
-	return ext2fs_open2(path, o->offset ? io_options : NULL, flags,
-			    (int)sb, bs, manager_of(o), fs);
+	return ext2fs_open2(path, o->offset ? io_options : NULL, flags, (int)sb,
+			    bs, manager_of(o), fs);
 }
 
 /* -b without -B: the block size is not known, so try them all. */
@@ -162,7 +162,8 @@ static uint64_t desc_table_bytes(const uint8_t *sb)
 	uint64_t dsz = 32, groups;
 
 	fsread_sb_identify(sb, &id);
-	if (fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) & FSREAD_INCOMPAT_64BIT)
+	if (fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
+	    FSREAD_INCOMPAT_64BIT)
 		dsz = fsread_le16(sb + FSREAD_SB_DESC_SIZE);
 	if (!per || id.blocks_count <= first)
 		return 0;
@@ -219,8 +220,8 @@ static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 	bpg = fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP);
 	cpg = fsread_le32(sb + FSREAD_SB_CLUSTERS_PER_GROUP);
 	ipg = fsread_le32(sb + FSREAD_SB_INODES_PER_GROUP);
-	if (bpg < 8 || cpg < 8 || cpg > 8 * bs || !ipg ||
-	    ipg > 8 * bs || (uint64_t)ipg * isize / bs > bpg)
+	if (bpg < 8 || cpg < 8 || cpg > 8 * bs || !ipg || ipg > 8 * bs ||
+	    (uint64_t)ipg * isize / bs > bpg)
 		return false;
 	if ((fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
 	     FSREAD_INCOMPAT_64BIT) &&
@@ -263,16 +264,16 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	     err == EXT2_ET_RO_UNSUPP_FEATURE) &&
 	    !primary_csum_fails(&r->opts, path))
 		return err;
-	backup_err = open_backup(&r->opts, path, flags, &r->fs,
-				 &r->info.superblock);
+	backup_err =
+		open_backup(&r->opts, path, flags, &r->fs, &r->info.superblock);
 	if (!backup_err) {
 		r->info.primary_err = err;
 		return 0;
 	}
 	/* Last resort: the primary, accepting inconsistent descriptors. */
 	if (forced_open_is_safe(&r->opts, path) &&
-	    !try_open(&r->opts, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS,
-		      0, 0, &r->fs)) {
+	    !try_open(&r->opts, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
+		      &r->fs)) {
 		r->info.primary_err = err;
 		return 0;
 	}
@@ -334,8 +335,8 @@ errcode_t fsread_open(const char *path, const struct fsread_opts *opts,
 		return err;
 	}
 	fill_info(r);
-	r->node_buf = malloc((size_t)r->fs->blocksize *
-			     (FSREAD_EXT_MAX_DEPTH + 1));
+	r->node_buf =
+		malloc((size_t)r->fs->blocksize * (FSREAD_EXT_MAX_DEPTH + 1));
 	if (!r->node_buf) {
 		fsread_close(r);
 		return ENOMEM;
@@ -368,8 +369,8 @@ void fsread_get_info(const struct fsread *r, struct fsread_info *info)
 	*info = r->info;
 }
 
-errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
-		      void *buf, struct fsread_stats *stats)
+errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count, void *buf,
+		      struct fsread_stats *stats)
 {
 	unsigned bs = r->fs->blocksize;
 	uint8_t *p = buf;
@@ -393,8 +394,7 @@ errcode_t fsread_read(struct fsread *r, uint64_t blk, uint64_t count,
 		if (extmap_add(&r->unreadable, blk + i, 1))
 			return ENOMEM;
 		fsread_warn(r, 0, err, "block %llu could not be read (%s)",
-			    (unsigned long long)(blk + i),
-			    error_message(err));
+			    (unsigned long long)(blk + i), error_message(err));
 	}
 	return r->fatal;
 }
@@ -439,10 +439,12 @@ static errcode_t map_backup_view(struct fsread *r, unsigned flags,
 	errcode_t err;
 
 	if (r->opts.superblock || r->info.primary_err ||
-	    !check_desc_bounded(r->fs) || ext2fs_blocks_count(sb) <=
-	    (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block)
+	    !check_desc_bounded(r->fs) ||
+	    ext2fs_blocks_count(sb) <=
+		    (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block)
 		return 0;
-	o.superblock = (uint64_t)sb->s_blocks_per_group + sb->s_first_data_block;
+	o.superblock =
+		(uint64_t)sb->s_blocks_per_group + sb->s_first_data_block;
 	o.block_size = r->fs->blocksize;
 	o.force = true; /* the mount state was checked on the first open */
 	o.warn = NULL;
@@ -505,8 +507,8 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	extmap_normalize(map);
 	stats->meta_blocks = extmap_total(map);
 	for (size_t i = 0; i < data.n && !r->fatal; i++) {
-		errcode_t err = extmap_add(map, data.runs[i].start,
-					   data.runs[i].count);
+		errcode_t err =
+			extmap_add(map, data.runs[i].start, data.runs[i].count);
 		if (err)
 			r->fatal = err;
 	}

@@ -47,14 +47,14 @@ struct fsread_opts {
 struct fsread_info {
 	unsigned block_size;
 	uint64_t blocks_count;
-	uint64_t superblock;  /* where it was opened from; 0 = primary */
+	uint64_t superblock; /* where it was opened from; 0 = primary */
 	uint32_t group_count;
 	uint32_t inodes_count;
 	uint8_t uuid[16];
 	char label[17];
-	bool mounted;		/* mounted (read-only, or forced) */
+	bool mounted;	       /* mounted (read-only, or forced) */
 	errcode_t primary_err; /* why the primary was not used, if not */
-	bool journal_dev;	/* an external journal, not a filesystem */
+	bool journal_dev;      /* an external journal, not a filesystem */
 };
 
 /* Inode numbers and block counts of one walk. */
@@ -84,11 +84,11 @@ struct fsread_stats {
 
 /* What a scrub stage did, so far. */
 struct fsread_scrub_report {
-	uint64_t names;		   /* directory entry names replaced */
-	uint64_t htree_names;	   /* of which in hash-indexed directories */
-	uint64_t htree_misses;	   /* no name of that length hashed into its
-				      leaf's range: e2fsck will notice */
-	uint64_t dup_names;	   /* every name of that length was taken */
+	uint64_t names;	       /* directory entry names replaced */
+	uint64_t htree_names;  /* of which in hash-indexed directories */
+	uint64_t htree_misses; /* no name of that length hashed into its
+				  leaf's range: e2fsck will notice */
+	uint64_t dup_names;    /* every name of that length was taken */
 	uint64_t inline_dirs;
 	uint64_t symlinks;	   /* targets replaced: fast, inline, slow */
 	uint64_t xattrs;	   /* names replaced (values zeroed) */
@@ -103,20 +103,20 @@ struct fsread_scrub_report {
 	uint64_t multi_role;	   /* blocks scrubbed for several roles */
 	uint64_t unused_inodes;	   /* unused inodes' block maps zeroed */
 	/* Blocks kept verbatim, by why: */
-	uint64_t kept_bitmaps;	   /* block and inode bitmaps */
-	uint64_t kept_block_maps;  /* indirect blocks, reserved GDT blocks */
-	uint64_t kept_quota;	   /* quota files (ids and counts) */
-	uint64_t kept_orphan;	   /* orphan file blocks (inode numbers) */
-	uint64_t kept_data;	   /* file data (-a) */
+	uint64_t kept_bitmaps;	  /* block and inode bitmaps */
+	uint64_t kept_block_maps; /* indirect blocks, reserved GDT blocks */
+	uint64_t kept_quota;	  /* quota files (ids and counts) */
+	uint64_t kept_orphan;	  /* orphan file blocks (inode numbers) */
+	uint64_t kept_data;	  /* file data (-a) */
 };
 
 /* What a scrub leaves as it was; by default none of these. */
-#define FSREAD_SCRUB_KEEP_DATA 0x01	 /* file data captured with -a */
-#define FSREAD_SCRUB_KEEP_LABEL 0x02	 /* volume label */
-#define FSREAD_SCRUB_KEEP_MOUNT 0x04	 /* last-mounted path, mount opts */
-#define FSREAD_SCRUB_KEEP_ERRORS 0x08	 /* error function names */
-#define FSREAD_SCRUB_KEEP_MMP 0x10	 /* MMP node and device names */
-#define FSREAD_SCRUB_KEEP_BOOT 0x20	 /* bytes 0-1023 (boot sector) */
+#define FSREAD_SCRUB_KEEP_DATA 0x01   /* file data captured with -a */
+#define FSREAD_SCRUB_KEEP_LABEL 0x02  /* volume label */
+#define FSREAD_SCRUB_KEEP_MOUNT 0x04  /* last-mounted path, mount opts */
+#define FSREAD_SCRUB_KEEP_ERRORS 0x08 /* error function names */
+#define FSREAD_SCRUB_KEEP_MMP 0x10    /* MMP node and device names */
+#define FSREAD_SCRUB_KEEP_BOOT 0x20   /* bytes 0-1023 (boot sector) */
 
 struct fsread_scrub;
 

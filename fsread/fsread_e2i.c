@@ -16,11 +16,11 @@
 
 /* struct ext2_image_hdr (lib/ext2fs/e2image.h), byte offsets. */
 enum {
-	E2I_MAGIC = 0,		/* EXT2_ET_MAGIC_E2IMAGE */
-	E2I_DESCRIPTOR = 4,	/* "Ext2 Image 1.0", 16 bytes */
-	E2I_HOSTNAME = 20,	/* 64 bytes */
-	E2I_DEVICE_NAME = 124,	/* 64 bytes */
-	E2I_UUID = 188,		/* 16 bytes */
+	E2I_MAGIC = 0,	       /* EXT2_ET_MAGIC_E2IMAGE */
+	E2I_DESCRIPTOR = 4,    /* "Ext2 Image 1.0", 16 bytes */
+	E2I_HOSTNAME = 20,     /* 64 bytes */
+	E2I_DEVICE_NAME = 124, /* 64 bytes */
+	E2I_UUID = 188,	       /* 16 bytes */
 	E2I_BLOCKSIZE = 204,
 	E2I_IMAGE_TIME = 248,
 	E2I_OFFSET_SUPER = 284,
@@ -108,7 +108,8 @@ errcode_t fsread_write_e2i(struct fsread *r, int fd, const char *device_name,
 	if (!err && off_imap > UINT32_MAX)
 		err = EFBIG;
 	if (!err) {
-		fsread_put_le32(hdr + E2I_MAGIC, (uint32_t)EXT2_ET_MAGIC_E2IMAGE);
+		fsread_put_le32(hdr + E2I_MAGIC,
+				(uint32_t)EXT2_ET_MAGIC_E2IMAGE);
 		put_str(hdr + E2I_DESCRIPTOR, 16, "Ext2 Image 1.0");
 		if (!gethostname(host, sizeof(host) - 1))
 			put_str(hdr + E2I_HOSTNAME, 64, host);

@@ -39,7 +39,8 @@ static void map_super_and_descriptors(struct fsread *r, dgrp_t g)
 	 * blocks even where s_first_data_block is 0 (bigalloc), else block 0.
 	 */
 	if (super || g == 0)
-		fsread_add(r, 0, g == 0 ? SUPERBLOCK_OFFSET / fs->blocksize : super,
+		fsread_add(r, 0,
+			   g == 0 ? SUPERBLOCK_OFFSET / fs->blocksize : super,
 			   1, false, "superblock");
 	if (old_desc) {
 		uint64_t end = ext2fs_blocks_count(fs->super);
@@ -128,8 +129,8 @@ void fsread_map_groups(struct fsread *r)
 	/* The primary descriptors as libext2fs located them (meta_bg too). */
 	for (dgrp_t j = 0; j < fs->desc_blocks; j++)
 		fsread_add(r, 0,
-			   ext2fs_descriptor_block_loc2(fs, sb->s_first_data_block,
-							j),
+			   ext2fs_descriptor_block_loc2(
+				   fs, sb->s_first_data_block, j),
 			   1, false, "group descriptors");
 	if (ext2fs_has_feature_mmp(sb) && sb->s_mmp_block)
 		fsread_add(r, 0, sb->s_mmp_block, 1, false, "MMP block");

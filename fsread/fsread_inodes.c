@@ -188,8 +188,8 @@ static void map_really_dir_probe(struct fsread *r,
 	}
 }
 
-static void walk_inode(struct fsread *r, uint32_t ino,
-		       struct ext2_inode *inode, bool all_data)
+static void walk_inode(struct fsread *r, uint32_t ino, struct ext2_inode *inode,
+		       bool all_data)
 {
 	ext2_filsys fs = r->fs;
 	bool meta = is_metadata_inode(fs, ino, inode);
@@ -345,8 +345,8 @@ static void scan_inodes(struct fsread *r, ext2_inode_scan scan,
 	ext2_ino_t ino;
 
 	while (!r->fatal) {
-		errcode_t err = ext2fs_get_next_inode_full(scan, &ino, inode,
-							   isize);
+		errcode_t err =
+			ext2fs_get_next_inode_full(scan, &ino, inode, isize);
 
 		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
 			continue;

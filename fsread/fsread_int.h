@@ -17,42 +17,42 @@
  */
 enum scrub_role {
 	SCRUB_EA_VALUE = 1, /* data of an xattr inode (ea_inode) */
-	SCRUB_DIR,	   /* directory block of @ino */
-	SCRUB_SYMLINK,	   /* slow symlink target of @ino (@size bytes) */
-	SCRUB_EA_BLOCK,	   /* extended attribute block */
-	SCRUB_PROBE,	   /* block e2fsck reads to see if @ino is a dir */
-	SCRUB_EXTENT,	   /* extent tree node of @ino */
-	SCRUB_BLOCK_MAP,   /* indirect block: block numbers, nothing else */
-	SCRUB_QUOTA,	   /* quota file block (ids and counts) */
-	SCRUB_ORPHAN,	   /* orphan file block (inode numbers) */
-	SCRUB_STATIC,	   /* --- static roles from here on --- */
+	SCRUB_DIR,	    /* directory block of @ino */
+	SCRUB_SYMLINK,	    /* slow symlink target of @ino (@size bytes) */
+	SCRUB_EA_BLOCK,	    /* extended attribute block */
+	SCRUB_PROBE,	    /* block e2fsck reads to see if @ino is a dir */
+	SCRUB_EXTENT,	    /* extent tree node of @ino */
+	SCRUB_BLOCK_MAP,    /* indirect block: block numbers, nothing else */
+	SCRUB_QUOTA,	    /* quota file block (ids and counts) */
+	SCRUB_ORPHAN,	    /* orphan file block (inode numbers) */
+	SCRUB_STATIC,	    /* --- static roles from here on --- */
 	SCRUB_ITABLE = SCRUB_STATIC, /* inode table of group @ino, from
 					@size */
-	SCRUB_RGDT,	   /* reserved GDT block: block numbers */
-	SCRUB_BITMAP,	   /* block or inode bitmap */
-	SCRUB_MMP,	   /* multi-mount protection block */
-	SCRUB_DESC,	   /* group descriptor block number @size + offset */
-	SCRUB_SUPER,	   /* holds a superblock at byte @size */
+	SCRUB_RGDT,		     /* reserved GDT block: block numbers */
+	SCRUB_BITMAP,		     /* block or inode bitmap */
+	SCRUB_MMP,		     /* multi-mount protection block */
+	SCRUB_DESC,  /* group descriptor block number @size + offset */
+	SCRUB_SUPER, /* holds a superblock at byte @size */
 };
 
 struct scrub_run {
 	uint64_t start, count;
-	uint64_t size;	/* SYMLINK: target length; ITABLE: table's 1st blk;
-			   DESC: index of the run's first descriptor block;
-			   SUPER: byte offset of the superblock;
-			   BITMAP: bytes of it libext2fs reads */
-	uint32_t ino;	/* owner inode, or group for ITABLE */
+	uint64_t size; /* SYMLINK: target length; ITABLE: table's 1st blk;
+			  DESC: index of the run's first descriptor block;
+			  SUPER: byte offset of the superblock;
+			  BITMAP: bytes of it libext2fs reads */
+	uint32_t ino;  /* owner inode, or group for ITABLE */
 	uint8_t role;
 };
 
 struct scrub_roles {
 	bool on;		/* noting (FSREAD_MAP_SCRUB) */
-	struct scrub_run *runs;	/* sorted by start after the map */
+	struct scrub_run *runs; /* sorted by start after the map */
 	size_t n, cap;
-	uint64_t *reach;	/* after the map: reach[i] is the furthest
-				   end of runs[0..i], so a lookup knows when
-				   no earlier run can hold a block */
-	uint32_t *orphans;	/* the orphan list, sorted */
+	uint64_t *reach;   /* after the map: reach[i] is the furthest
+			      end of runs[0..i], so a lookup knows when
+			      no earlier run can hold a block */
+	uint32_t *orphans; /* the orphan list, sorted */
 	size_t n_orphans;
 };
 
@@ -66,27 +66,27 @@ struct fsread {
 	struct fsread_info info;
 
 	/* Walk state. */
-	unsigned map_flags;	/* of the fsread_map() under way */
-	struct extmap *meta;	/* metadata blocks */
-	struct extmap *data;	/* file data blocks (-a) */
+	unsigned map_flags;  /* of the fsread_map() under way */
+	struct extmap *meta; /* metadata blocks */
+	struct extmap *data; /* file data blocks (-a) */
 	struct fsread_stats *stats;
-	uint8_t *node_buf;	/* one block per tree level */
+	uint8_t *node_buf; /* one block per tree level */
 	uint32_t cur_ino;
 	unsigned cur_ino_warnings;
-	errcode_t fatal;	/* ENOMEM or cancellation: stop the walk */
-	bool cur_is_dir;	/* the inode being walked is a directory */
-	bool cur_is_symlink;	/* ... a symlink whose target can be read */
-	bool cur_is_ea_value;	/* ... an inode holding an xattr's value */
-	uint64_t cur_size;	/* ... and its i_size */
+	errcode_t fatal;      /* ENOMEM or cancellation: stop the walk */
+	bool cur_is_dir;      /* the inode being walked is a directory */
+	bool cur_is_symlink;  /* ... a symlink whose target can be read */
+	bool cur_is_ea_value; /* ... an inode holding an xattr's value */
+	uint64_t cur_size;    /* ... and its i_size */
 	enum scrub_role cur_leaf_role; /* ... or its leaves' other role */
-	struct scrub_roles roles; /* FSREAD_MAP_SCRUB: what blocks are */
-	struct extmap *dirs;	/* directory blocks found by the walk */
-	struct extmap unreadable; /* blocks fsread_read() could not read */
+	struct scrub_roles roles;      /* FSREAD_MAP_SCRUB: what blocks are */
+	struct extmap *dirs;	       /* directory blocks found by the walk */
+	struct extmap unreadable;      /* blocks fsread_read() could not read */
 };
 
 /* Report a problem (printf-style); counts it, rate-limits per inode. */
-void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
 
 /* Is [blk, blk+count) inside the filesystem's data blocks? */
 bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count);
@@ -95,8 +95,8 @@ bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count);
  * Add a run to the metadata (@data false) or data map, after checking it;
  * a bad run is warned about for @ino (0: filesystem-wide) as @what.
  */
-void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk,
-		uint64_t count, bool data, const char *what);
+void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
+		bool data, const char *what);
 
 /*
  * Inode-table blocks of inodes that directory entries name but that lie
@@ -114,9 +114,8 @@ void fsread_map_inodes(struct fsread *r, bool all_data);
  * little-endian for extents).  Leaf blocks go to the metadata map when
  * @leaf_is_meta, to the data map when @want_data, else nowhere.
  */
-void fsread_walk_blocks(struct fsread *r, uint32_t ino,
-			const uint8_t *i_block, bool extents,
-			bool leaf_is_meta, bool want_data);
+void fsread_walk_blocks(struct fsread *r, uint32_t ino, const uint8_t *i_block,
+			bool extents, bool leaf_is_meta, bool want_data);
 
 /* Roles for scrubbing (fsread_scrub_roles.c); no-ops unless noting. */
 void fsread_roles_note(struct fsread *r, enum scrub_role role, uint64_t blk,

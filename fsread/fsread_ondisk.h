@@ -99,12 +99,12 @@ static inline void fsread_ext_entry_decode(const uint8_t *p, bool leaf,
 		e->len = len > FSREAD_EXT_INIT_MAX_LEN
 				 ? len - FSREAD_EXT_INIT_MAX_LEN
 				 : len;
-		e->pblk = (uint64_t)fsread_le16(p + 6) << 32 |
-			  fsread_le32(p + 8);
+		e->pblk =
+			(uint64_t)fsread_le16(p + 6) << 32 | fsread_le32(p + 8);
 	} else {
 		e->len = 0;
-		e->pblk = (uint64_t)fsread_le16(p + 8) << 32 |
-			  fsread_le32(p + 4);
+		e->pblk =
+			(uint64_t)fsread_le16(p + 8) << 32 | fsread_le32(p + 4);
 	}
 }
 

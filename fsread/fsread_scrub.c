@@ -140,7 +140,8 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 	case SCRUB_ORPHAN:
 		/* Inode numbers, then a tail of magic and checksum. */
 		scrub_block_numbers(s, buf, bs - 8,
-				    (uint64_t)s->r->fs->super->s_inodes_count + 1);
+				    (uint64_t)s->r->fs->super->s_inodes_count +
+					    1);
 		s->rep.kept_orphan++;
 		break;
 	case SCRUB_ITABLE:
@@ -186,7 +187,8 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 		const struct scrub_run *run = runs[0];
 
 		for (size_t i = 1; i < n && runs[i]->role == run->role; i++)
-			if (run->role == SCRUB_BITMAP && runs[i]->size > run->size)
+			if (run->role == SCRUB_BITMAP &&
+			    runs[i]->size > run->size)
 				run = runs[i];
 		/* Claimed too as an extent node or block map (whose bytes are
 		 * numbers): bytes of unused inodes are that, and stay. */

@@ -26,8 +26,8 @@
 
 #define DIRENT_HDR 8U
 #define TAIL_LEN 12U
-#define DX_ROOT_INFO 24U   /* after the "." and ".." entries */
-#define DX_ROOT_HDR 32U	   /* and the 8 bytes of root info */
+#define DX_ROOT_INFO 24U /* after the "." and ".." entries */
+#define DX_ROOT_HDR 32U	 /* and the 8 bytes of root info */
 /* From this many leaves on, names come from a pool sorted by hash. */
 #define POOL_MIN_LEAVES 32
 /* Names drawn for one entry before giving up on its htree range. */
@@ -57,8 +57,8 @@ static bool map_lblk(struct fsread_scrub *s, uint32_t ino,
 {
 	blk64_t p = 0;
 
-	if (ext2fs_bmap2(s->r->fs, ino, inode, NULL, 0, lblk, NULL, &p) ||
-	    !p || !fsread_range_ok(s->r, p, 1))
+	if (ext2fs_bmap2(s->r->fs, ino, inode, NULL, 0, lblk, NULL, &p) || !p ||
+	    !fsread_range_ok(s->r, p, 1))
 		return false;
 	*pblk = p;
 	return true;
@@ -118,7 +118,8 @@ static bool looks_like_dx_node(const struct dir_state *d, unsigned bs,
 {
 	return fsread_le32(buf) == 0 && fsread_dirent_rec_len(buf, bs) == bs &&
 	       buf[6] == 0 &&
-	       fsread_le16(buf + DIRENT_HDR) == (bs - DIRENT_HDR - d->csum_size) / 8;
+	       fsread_le16(buf + DIRENT_HDR) ==
+		       (bs - DIRENT_HDR - d->csum_size) / 8;
 }
 
 static void dx_entries(struct dx_walk *w, const uint8_t *blk, size_t ent,
@@ -147,7 +148,8 @@ static void dx_child(struct dx_walk *w, uint64_t lblk, uint32_t min,
 		return;
 	}
 	if (push((void **)&d->leaves, &d->n_leaves, sizeof(*d->leaves)))
-		d->leaves[d->n_leaves - 1] = (struct leaf_range){ pblk, min, max };
+		d->leaves[d->n_leaves - 1] =
+			(struct leaf_range){ pblk, min, max };
 }
 
 static void dx_entries(struct dx_walk *w, const uint8_t *blk, size_t ent,
@@ -370,8 +372,8 @@ static const struct leaf_range *leaf_of(const struct dir_state *d,
 {
 	struct leaf_range key = { pblk, 0, 0 };
 
-	return d->n_leaves ? bsearch(&key, d->leaves, d->n_leaves,
-				     sizeof(key), cmp_leaf)
+	return d->n_leaves ? bsearch(&key, d->leaves, d->n_leaves, sizeof(key),
+				     cmp_leaf)
 			   : NULL;
 }
 
@@ -418,9 +420,11 @@ static uint64_t htree_budget(const struct leaf_range *leaf, int side)
 static bool valid_utf8(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len;) {
-		unsigned n = p[i] < 0x80 ? 0 : (p[i] & 0xe0) == 0xc0 ? 1
-				: (p[i] & 0xf0) == 0xe0 ? 2
-				: (p[i] & 0xf8) == 0xf0 ? 3 : 9;
+		unsigned n = p[i] < 0x80	     ? 0
+			     : (p[i] & 0xe0) == 0xc0 ? 1
+			     : (p[i] & 0xf0) == 0xe0 ? 2
+			     : (p[i] & 0xf8) == 0xf0 ? 3
+						     : 9;
 
 		if (n == 9 || (n && (p[i] == 0xc0 || p[i] == 0xc1)) ||
 		    i + n >= len + (n ? 0 : 1))
@@ -474,7 +478,8 @@ static void draw(struct fsread_scrub *s, struct dir_state *d,
 			}
 			if (!leaf || hashed++ >= budget)
 				break;
-			if (side_of(leaf, scrub_name_hash(s, d, cand, len)) == side) {
+			if (side_of(leaf, scrub_name_hash(s, d, cand, len)) ==
+			    side) {
 				memcpy(out, cand, len);
 				return;
 			}
@@ -520,8 +525,8 @@ static bool from_pool(struct fsread_scrub *s, struct dir_state *d,
 	return scrub_pool_draw(s, d, leaf->min, leaf->max, out, len);
 }
 
-void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
-		    uint64_t pblk, uint8_t *name, size_t len)
+void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
+		    uint8_t *name, size_t len)
 {
 	const struct leaf_range *leaf;
 	const uint8_t *prev;
@@ -634,8 +639,8 @@ void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
 
 /* An index block: header, the entries e2fsck reads, the checksum tail
  * where the limit puts it; nothing else. */
-static void scrub_dx_block(const struct dir_state *d, uint8_t *buf,
-			   unsigned bs, size_t hdr, size_t ent)
+static void scrub_dx_block(const struct dir_state *d, uint8_t *buf, unsigned bs,
+			   size_t hdr, size_t ent)
 {
 	size_t used = ent + 8 * (size_t)dx_used(d, bs, ent, buf);
 	size_t tail = ent + 8 * (size_t)fsread_le16(buf + ent);
@@ -645,8 +650,7 @@ static void scrub_dx_block(const struct dir_state *d, uint8_t *buf,
 	memset(buf + hdr, 0, ent > hdr ? ent - hdr : 0);
 	if (d->csum_size && tail >= used && tail + d->csum_size <= bs) {
 		memset(buf + used, 0, tail - used);
-		memset(buf + tail + d->csum_size, 0,
-		       bs - tail - d->csum_size);
+		memset(buf + tail + d->csum_size, 0, bs - tail - d->csum_size);
 	} else {
 		memset(buf + used, 0, bs - used);
 	}
@@ -696,7 +700,8 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 			      has_tail(buf, bs) ? bs - TAIL_LEN : SIZE_MAX);
 	}
 	if (csum_ok) {
-		ext2fs_dir_block_csum_set(fs, ino, (struct ext2_dir_entry *)buf);
+		ext2fs_dir_block_csum_set(fs, ino,
+					  (struct ext2_dir_entry *)buf);
 		s->rep.csums++;
 	}
 }

@@ -21,15 +21,21 @@
 #include "fsread_scrub_int.h"
 
 enum {
-	I_MODE = 0x00, I_SIZE_LO = 0x04, I_DTIME = 0x14, I_LINKS = 0x1a,
+	I_MODE = 0x00,
+	I_SIZE_LO = 0x04,
+	I_DTIME = 0x14,
+	I_LINKS = 0x1a,
 	I_FLAGS = 0x20,
-	I_BLOCK = 0x28, I_BLOCK_LEN = 60, I_SIZE_HIGH = 0x6c,
-	I_EXTRA_ISIZE = 0x80, GOOD_OLD_INODE = 128,
+	I_BLOCK = 0x28,
+	I_BLOCK_LEN = 60,
+	I_SIZE_HIGH = 0x6c,
+	I_EXTRA_ISIZE = 0x80,
+	GOOD_OLD_INODE = 128,
 	EXTRA_KNOWN = 32,   /* i_extra_isize .. i_projid */
 	EXTRA_CSUM_END = 4, /* i_extra_isize and i_checksum_hi */
 };
 #define XATTR_MAGIC 0xea020000U
-#define XATTR_HDR 32U	     /* of an xattr block */
+#define XATTR_HDR 32U /* of an xattr block */
 #define XATTR_ENTRY 16U
 #define XATTR_USER 1
 #define XATTR_ACL_ACCESS 2
@@ -38,7 +44,7 @@ enum {
 #define XATTR_SYSTEM 7
 #define XATTR_RICHACL 8
 #define XATTR_ENCRYPTION 9
-#define MAX_XATTRS 128	     /* names kept for uniqueness, per list */
+#define MAX_XATTRS 128 /* names kept for uniqueness, per list */
 
 enum inline_kind { INLINE_NONE, INLINE_FILE, INLINE_DIR, INLINE_SYMLINK };
 
@@ -124,8 +130,7 @@ static void new_xattr_name(struct xattr_list *l, unsigned idx, uint8_t *name,
 	}
 }
 
-static uint32_t entry_hash(ext2_filsys fs, uint8_t *e, uint8_t *value,
-			   bool *ok)
+static uint32_t entry_hash(ext2_filsys fs, uint8_t *e, uint8_t *value, bool *ok)
 {
 	struct ext2_ext_attr_entry *entry = (struct ext2_ext_attr_entry *)e;
 	__u32 h = 0;
@@ -140,14 +145,13 @@ static uint32_t entry_hash(ext2_filsys fs, uint8_t *e, uint8_t *value,
 
 /* Does @old hold for the entry, either way kernels have hashed names
  * (old ones with signed chars, which e2fsck accepts too)? */
-static bool hash_holds(ext2_filsys fs, uint8_t *e, uint8_t *value,
-		       uint32_t old)
+static bool hash_holds(ext2_filsys fs, uint8_t *e, uint8_t *value, uint32_t old)
 {
 	__u32 h = 0, signed_h = 0;
 
-	if (!old || ext2fs_ext_attr_hash_entry3(
-			    fs, (struct ext2_ext_attr_entry *)e, value, &h,
-			    &signed_h))
+	if (!old ||
+	    ext2fs_ext_attr_hash_entry3(fs, (struct ext2_ext_attr_entry *)e,
+					value, &h, &signed_h))
 		return false;
 	return h == old || signed_h == old;
 }
@@ -214,9 +218,9 @@ static bool name_is(const uint8_t *name, unsigned len, const char *want)
 static bool is_security_label(const uint8_t *name, unsigned len)
 {
 	static const char *const labels[] = {
-		"selinux", "SMACK64", "SMACK64EXEC", "SMACK64TRANSMUTE",
-		"SMACK64MMAP", "SMACK64IPIN", "SMACK64IPOUT", "apparmor",
-		"capability",
+		"selinux",	    "SMACK64",	   "SMACK64EXEC",
+		"SMACK64TRANSMUTE", "SMACK64MMAP", "SMACK64IPIN",
+		"SMACK64IPOUT",	    "apparmor",	   "capability",
 	};
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
@@ -293,8 +297,8 @@ static bool looks_like_text(const uint8_t *p, size_t len)
  * byte of [@first, @end) that is neither an entry nor a kept value
  * zeroed.
  */
-static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
-			 uint8_t *end, uint8_t *vbase, uint8_t *vend)
+static void scrub_xattrs(struct xattr_list *l, uint8_t *first, uint8_t *end,
+			 uint8_t *vbase, uint8_t *vend)
 {
 	ext2_filsys fs = l->s->r->fs;
 	uint8_t *e = first, *table_end = list_end(first, end);
@@ -345,7 +349,8 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 			mark(mask, first, end, value, vpad);
 		}
 		if (touched && old_ok) {
-			fsread_put_le32(e + 12, entry_hash(fs, e, value, &hash_ok));
+			fsread_put_le32(e + 12,
+					entry_hash(fs, e, value, &hash_ok));
 			l->s->rep.csums++;
 		}
 		l->changed |= touched;
@@ -362,8 +367,8 @@ static void scrub_xattrs(struct xattr_list *l, uint8_t *first,
 	}
 }
 
-static bool scrub_fast_symlink(struct fsread_scrub *s, uint32_t ino,
-			       uint8_t *p, bool encrypted)
+static bool scrub_fast_symlink(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
+			       bool encrypted)
 {
 	if (encrypted)
 		keep_ciphertext(p + I_BLOCK, I_BLOCK_LEN);
@@ -420,8 +425,8 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	uint8_t *ib = p + I_BLOCK, before[I_BLOCK_LEN];
 
 	memcpy(before, ib, I_BLOCK_LEN);
-	if (LINUX_S_ISLNK(mode) && (inl ||
-	    ext2fs_is_fast_symlink((struct ext2_inode *)p))) {
+	if (LINUX_S_ISLNK(mode) &&
+	    (inl || ext2fs_is_fast_symlink((struct ext2_inode *)p))) {
 		l->inl = INLINE_SYMLINK;
 		scrub_fast_symlink(s, ino, p, encrypted);
 	} else if (inl && !encrypted &&
@@ -469,10 +474,10 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 }
 
 /* After i_block: the fields i_extra_isize covers, then the xattrs. */
-static void scrub_extra(uint8_t *p, unsigned isz,
-			struct xattr_list *l)
+static void scrub_extra(uint8_t *p, unsigned isz, struct xattr_list *l)
 {
-	size_t extra = fsread_le16(p + I_EXTRA_ISIZE), room = isz - GOOD_OLD_INODE;
+	size_t extra = fsread_le16(p + I_EXTRA_ISIZE),
+	       room = isz - GOOD_OLD_INODE;
 	size_t known = extra < EXTRA_KNOWN ? extra : EXTRA_KNOWN;
 	uint8_t *hdr = p + GOOD_OLD_INODE + extra;
 
@@ -625,8 +630,8 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 			  fs, 0, blk, (struct ext2_ext_attr_header *)buf);
 	/* Names keep their lengths: the list ends where it ended. */
 	last = list_end(buf + XATTR_HDR, buf + bs);
-	hash_ok = last && block_hash(buf + XATTR_HDR, last) ==
-				  fsread_le32(buf + 12);
+	hash_ok = last &&
+		  block_hash(buf + XATTR_HDR, last) == fsread_le32(buf + 12);
 	/* h_reserved */
 	for (unsigned i = 20; i < XATTR_HDR; i++)
 		if (buf[i]) {
@@ -645,8 +650,8 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	}
 }
 
-void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino,
-			 uint64_t size, uint8_t *buf)
+void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino, uint64_t size,
+			 uint8_t *buf)
 {
 	unsigned bs = s->r->fs->blocksize;
 	struct ext2_inode inode;

@@ -23,54 +23,65 @@ struct scrub_names;
 
 /* What one journal block becomes. */
 enum journal_action {
-	J_ZERO, J_SUPER, J_DATA, J_DESCRIPTOR, J_COMMIT, J_REVOKE,
+	J_ZERO,
+	J_SUPER,
+	J_DATA,
+	J_DESCRIPTOR,
+	J_COMMIT,
+	J_REVOKE,
 };
 
 /* How a copy is scrubbed: judged by its own bytes, or by its home
  * block where the layout fixes what that is. */
-enum copy_kind { COPY_ZERO, COPY_HOME, COPY_EXTENT, COPY_XATTR, COPY_DIR,
-		 COPY_BLOCK_MAP };
+enum copy_kind {
+	COPY_ZERO,
+	COPY_HOME,
+	COPY_EXTENT,
+	COPY_XATTR,
+	COPY_DIR,
+	COPY_BLOCK_MAP
+};
 
 struct journal_block {
 	uint64_t pblk;
-	uint64_t target;    /* J_DATA: the filesystem block it is a copy of;
-			       J_DESCRIPTOR: where its tags end */
-	uint32_t patch;	    /* J_DESCRIPTOR: first of its tag patches */
+	uint64_t target; /* J_DATA: the filesystem block it is a copy of;
+			    J_DESCRIPTOR: where its tags end */
+	uint32_t patch;	 /* J_DESCRIPTOR: first of its tag patches */
 	uint32_t npatch;
-	uint32_t ino;	    /* J_DATA: the copy's owner, if known */
-	uint32_t crc;	    /* J_COMMIT: the new v1 transaction checksum */
+	uint32_t ino; /* J_DATA: the copy's owner, if known */
+	uint32_t crc; /* J_COMMIT: the new v1 transaction checksum */
 	uint8_t action;
-	uint8_t kind;	    /* J_DATA: enum copy_kind */
-	bool escaped;	    /* J_DATA: first 4 bytes were the jbd2 magic */
-	bool crc_v1;	    /* J_COMMIT: crc holds a new v1 checksum */
+	uint8_t kind; /* J_DATA: enum copy_kind */
+	bool escaped; /* J_DATA: first 4 bytes were the jbd2 magic */
+	bool crc_v1;  /* J_COMMIT: crc holds a new v1 checksum */
 };
 
 /* A tag whose data block changed: its checksum at @offset. */
 struct journal_patch {
 	uint32_t offset;
 	uint32_t csum;
-	bool v3;	    /* 32-bit checksum (else 16) */
+	bool v3; /* 32-bit checksum (else 16) */
 };
 
 struct fsread_scrub {
 	struct fsread *r;
 	const struct scrub_roles *roles;
-	unsigned keep;	    /* FSREAD_SCRUB_KEEP_* */
-	bool keep_data;	    /* -a: file contents stay */
-	errcode_t fatal;    /* ENOMEM */
-	uint8_t *mask;	    /* a block's worth: which bytes are structure */
+	unsigned keep;	     /* FSREAD_SCRUB_KEEP_* */
+	bool keep_data;	     /* -a: file contents stay */
+	errcode_t fatal;     /* ENOMEM */
+	uint8_t *mask;	     /* a block's worth: which bytes are structure */
 	uint8_t *inode_copy; /* a block's worth: an inode as it was */
-	bool shared;	    /* the block being scrubbed has other roles too:
-			       a role that finds it is not what it expects
-			       leaves it to them rather than zeroing it */
+	bool shared;	     /* the block being scrubbed has other roles too:
+				a role that finds it is not what it expects
+				leaves it to them rather than zeroing it */
 	struct dir_state **dirs; /* open hash by inode */
 	size_t dirs_cap, dirs_n;
 	struct journal_block *jblocks; /* sorted by pblk */
 	size_t jn;
 	struct journal_patch *patches;
 	size_t npatches;
-	bool journal_csum;	/* v2/v3 block checksums */
-	bool journal_v1_sum;	/* v1 whole-transaction checksums */
+	bool journal_csum;   /* v2/v3 block checksums */
+	bool journal_v1_sum; /* v1 whole-transaction checksums */
 	uint32_t journal_seed;
 	struct fsread_scrub_report rep;
 };
@@ -82,14 +93,14 @@ struct dir_state {
 	bool loaded, encrypted, casefold, indexed, htree;
 	int hash_alg;
 	uint32_t hash_flags;
-	uint64_t root;		/* block 0, the index's root */
-	unsigned csum_size;	/* of an index block's tail: 0 or 8 */
+	uint64_t root;		   /* block 0, the index's root */
+	unsigned csum_size;	   /* of an index block's tail: 0 or 8 */
 	struct leaf_range *leaves; /* sorted by pblk */
 	size_t n_leaves;
 	struct scrub_names *names;
-	uint64_t counter;	/* name generator position */
+	uint64_t counter;	  /* name generator position */
 	struct scrub_pool *pools; /* htree: candidates by hash, per length */
-	size_t *runs;		/* its DIR runs in the role table */
+	size_t *runs;		  /* its DIR runs in the role table */
 	size_t n_runs;
 };
 
@@ -112,14 +123,14 @@ bool scrub_names_add(struct scrub_names *n, const uint8_t *name,
 bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
 			 size_t len);
 /* Fill @out with @len generated characters from position *@counter. */
-void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
-		     size_t len, bool wide);
+void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out, size_t len,
+		     bool wide);
 
 /* fsread_scrub_pool.c */
 struct scrub_pool;
 /* An unused generated name of @len bytes hashing into [@lo, @hi]. */
-bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
-		     uint32_t lo, uint32_t hi, uint8_t *out, size_t len);
+bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d, uint32_t lo,
+		     uint32_t hi, uint8_t *out, size_t len);
 void scrub_pools_free(struct scrub_pool *p);
 
 /* fsread_scrub_dir.c */
@@ -128,8 +139,8 @@ uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
 			 const uint8_t *name, size_t len);
 /* Replace @name in directory @d (chosen once, then reused), unless it
  * is one that stays. */
-void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
-		    uint64_t pblk, uint8_t *name, size_t len);
+void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
+		    uint8_t *name, size_t len);
 struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino);
 void scrub_dir_done(struct dir_state *d);
 /* Note run @i of the role table as one of @d's directory blocks. */
@@ -177,8 +188,8 @@ void scrub_itable_block(struct fsread_scrub *s, uint32_t group,
 			uint64_t first_blk, uint64_t blk, uint8_t *buf);
 /* An xattr block's entries (names, values, hashes, checksum). */
 void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf);
-void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino,
-			 uint64_t size, uint8_t *buf);
+void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino, uint64_t size,
+			 uint8_t *buf);
 
 /* fsread_scrub_journal.c */
 errcode_t scrub_journal_plan(struct fsread_scrub *s);

@@ -28,7 +28,10 @@
 
 #define JBD2_MAGIC 0xc03b3998U
 enum {
-	JBD2_DESCRIPTOR = 1, JBD2_COMMIT = 2, JBD2_SB_V1 = 3, JBD2_SB_V2 = 4,
+	JBD2_DESCRIPTOR = 1,
+	JBD2_COMMIT = 2,
+	JBD2_SB_V1 = 3,
+	JBD2_SB_V2 = 4,
 	JBD2_REVOKE = 5,
 };
 #define JBD2_COMPAT_CHECKSUM 0x1U
@@ -43,15 +46,15 @@ enum {
 #define JBD2_FLAG_LAST_TAG 8U
 #define JBD2_DEFAULT_FC_BLOCKS 256U
 #define JBD2_MIN_JOURNAL_BLOCKS 1024U
-#define JSB_LEN 1024U	    /* the journal superblock's fields */
-#define JSB_PADDING 0x5cU   /* s_padding[40]: up to the checksum */
+#define JSB_LEN 1024U	  /* the journal superblock's fields */
+#define JSB_PADDING 0x5cU /* s_padding[40]: up to the checksum */
 #define JSB_CHECKSUM 0xfcU
 #define JSB_NR_USERS 0x40U
 #define JSB_USERS 0x100U
 #define JSB_MAX_USERS 48U
-#define COMMIT_LEN 60U	    /* header, checksum type/size, sums, time */
-#define COMMIT_SUM 16U	    /* h_chksum[0] */
-#define REVOKE_HDR 16U	    /* header and r_count */
+#define COMMIT_LEN 60U /* header, checksum type/size, sums, time */
+#define COMMIT_SUM 16U /* h_chksum[0] */
+#define REVOKE_HDR 16U /* header and r_count */
 #define XATTR_MAGIC 0xea020000U
 
 struct log {
@@ -60,11 +63,11 @@ struct log {
 	bool external;
 	uint32_t ino;
 	struct ext2_inode inode;
-	uint64_t nblocks;	/* journal length in blocks */
-	uint64_t *pblk;		/* logical -> physical, 0: unmapped */
-	uint32_t first, last;	/* the log area [first, last) */
+	uint64_t nblocks;     /* journal length in blocks */
+	uint64_t *pblk;	      /* logical -> physical, 0: unmapped */
+	uint32_t first, last; /* the log area [first, last) */
 	uint32_t incompat;
-	bool crc32_v1;		/* commit blocks sum the transaction */
+	bool crc32_v1;		   /* commit blocks sum the transaction */
 	uint32_t crc_old, crc_new; /* that sum, as it was and as it will be */
 	uint8_t *buf, *copy;
 };
@@ -80,8 +83,7 @@ static struct journal_block *jblock(struct fsread_scrub *s, uint64_t pblk)
 {
 	struct journal_block key = { .pblk = pblk };
 
-	return s->jn ? bsearch(&key, s->jblocks, s->jn, sizeof(key),
-			       cmp_jblock)
+	return s->jn ? bsearch(&key, s->jblocks, s->jn, sizeof(key), cmp_jblock)
 		     : NULL;
 }
 
@@ -95,8 +97,7 @@ static bool usable_inode(struct log *g)
 	       g->inode.i_links_count && LINUX_S_ISREG(g->inode.i_mode) &&
 	       EXT2_I_SIZE(&g->inode) / fs->blocksize >=
 		       JBD2_MIN_JOURNAL_BLOCKS &&
-	       !ext2fs_bmap2(fs, g->ino, &g->inode, NULL, 0, 0, NULL, &p) &&
-	       p;
+	       !ext2fs_bmap2(fs, g->ino, &g->inode, NULL, 0, 0, NULL, &p) && p;
 }
 
 /* Else e2fsck falls back on the superblock's copy of its block map. */
@@ -145,8 +146,9 @@ static errcode_t map_journal(struct log *g)
 			p = 0;
 		g->pblk[l] = p;
 		if (p)
-			s->jblocks[s->jn++] = (struct journal_block){
-				.pblk = p, .action = J_ZERO };
+			s->jblocks[s->jn++] =
+				(struct journal_block){ .pblk = p,
+							.action = J_ZERO };
 	}
 	if (s->jn)
 		qsort(s->jblocks, s->jn, sizeof(*s->jblocks), cmp_jblock);
@@ -177,8 +179,8 @@ static uint32_t tag_csum(struct fsread_scrub *s, uint32_t seq,
 static bool add_patch(struct fsread_scrub *s, uint32_t offset, uint32_t csum,
 		      bool v3)
 {
-	struct journal_patch *p = realloc(
-		s->patches, (s->npatches + 1) * sizeof(*s->patches));
+	struct journal_patch *p =
+		realloc(s->patches, (s->npatches + 1) * sizeof(*s->patches));
 
 	if (!p)
 		return false;
@@ -188,8 +190,8 @@ static bool add_patch(struct fsread_scrub *s, uint32_t offset, uint32_t csum,
 }
 
 /* Block numbers only (an indirect block, a reserved GDT block)? */
-static bool looks_like_block_map(const struct fsread_scrub *s,
-				 const uint8_t *p, unsigned bs)
+static bool looks_like_block_map(const struct fsread_scrub *s, const uint8_t *p,
+				 unsigned bs)
 {
 	for (unsigned i = 0; i < bs; i += 4) {
 		uint32_t b = fsread_le32(p + i);
@@ -280,9 +282,9 @@ static void plan_copy(struct log *g, struct journal_block *d,
 	g->crc_old = ext2fs_crc32_be(g->crc_old, g->copy, bs);
 	if (escaped)
 		fsread_put_be32(g->copy, JBD2_MAGIC);
-	jb->kind = g->external ? COPY_ZERO
-			       : (uint8_t)judge_copy(s, target, g->copy,
-						     &jb->ino);
+	jb->kind = g->external
+			   ? COPY_ZERO
+			   : (uint8_t)judge_copy(s, target, g->copy, &jb->ino);
 	if (jb->kind == COPY_DIR && jb->ino)
 		scrub_count_copy(s, target);
 	scrub_copy(s, jb, g->copy, false);
@@ -376,8 +378,8 @@ static void plan_commit(struct log *g, struct journal_block *jb)
 
 	jb->action = J_COMMIT;
 	if (g->crc32_v1 && b[12] == JBD2_CRC32_CHKSUM &&
-	    b[13] == JBD2_CRC32_CHKSUM_SIZE && fsread_be32(b + 16) == g->crc_old &&
-	    g->crc_old != g->crc_new) {
+	    b[13] == JBD2_CRC32_CHKSUM_SIZE &&
+	    fsread_be32(b + 16) == g->crc_old && g->crc_old != g->crc_new) {
 		jb->crc_v1 = true;
 		jb->crc = g->crc_new;
 	}
@@ -395,8 +397,8 @@ static void walk_log(struct log *g, uint32_t start, uint32_t seq)
 		uint32_t type = fsread_be32(g->buf + 4);
 		uint64_t copies = 0;
 
-		if (fsread_be32(g->buf) != JBD2_MAGIC || fsread_be32(g->buf + 8) != seq ||
-		    !jb)
+		if (fsread_be32(g->buf) != JBD2_MAGIC ||
+		    fsread_be32(g->buf + 8) != seq || !jb)
 			return;
 		if (type == JBD2_DESCRIPTOR) {
 			copies = plan_descriptor(g, l, seq);
@@ -427,25 +429,28 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 	if (!read_log(g, sb_l, g->buf) || fsread_be32(b) != JBD2_MAGIC)
 		return;
 	type = fsread_be32(b + 4);
-	if ((type != JBD2_SB_V1 && type != JBD2_SB_V2) || fsread_be32(b + 12) != bs)
+	if ((type != JBD2_SB_V1 && type != JBD2_SB_V2) ||
+	    fsread_be32(b + 12) != bs)
 		return;
 	at(g, sb_l)->action = J_SUPER;
 	maxlen = fsread_be32(b + 16);
 	g->first = fsread_be32(b + 20);
 	g->incompat = type == JBD2_SB_V2 ? fsread_be32(b + 40) : 0;
-	g->crc32_v1 = type == JBD2_SB_V2 && (fsread_be32(b + 36) & JBD2_COMPAT_CHECKSUM) &&
-		      !(g->incompat & (JBD2_INCOMPAT_CSUM_V2 |
-				       JBD2_INCOMPAT_CSUM_V3));
+	g->crc32_v1 = type == JBD2_SB_V2 &&
+		      (fsread_be32(b + 36) & JBD2_COMPAT_CHECKSUM) &&
+		      !(g->incompat &
+			(JBD2_INCOMPAT_CSUM_V2 | JBD2_INCOMPAT_CSUM_V3));
 	fc = 0;
 	if (g->incompat & JBD2_INCOMPAT_FAST_COMMIT)
-		fc = fsread_be32(b + 84) ? fsread_be32(b + 84) : JBD2_DEFAULT_FC_BLOCKS;
+		fc = fsread_be32(b + 84) ? fsread_be32(b + 84)
+					 : JBD2_DEFAULT_FC_BLOCKS;
 	if (maxlen > g->nblocks + sb_l || fc >= maxlen)
 		return;
 	g->last = maxlen - fc;
 	if (g->first <= sb_l || g->first >= g->last)
 		return;
-	s->journal_csum = g->incompat & (JBD2_INCOMPAT_CSUM_V2 |
-					 JBD2_INCOMPAT_CSUM_V3);
+	s->journal_csum =
+		g->incompat & (JBD2_INCOMPAT_CSUM_V2 | JBD2_INCOMPAT_CSUM_V3);
 	s->journal_v1_sum = g->crc32_v1;
 	s->journal_seed = ext2fs_crc32c_le(~0U, b + 48, 16);
 	if (fsread_be32(b + 28))
@@ -592,7 +597,7 @@ static void scrub_jsb(uint8_t *buf, unsigned bs)
 		       16 * (JSB_MAX_USERS - users));
 	memset(buf + JSB_LEN, 0, bs - JSB_LEN);
 	fsread_put_be32(buf + JSB_CHECKSUM,
-		 csum_ok ? ext2fs_crc32c_le(~0U, buf, JSB_LEN) : stored);
+			csum_ok ? ext2fs_crc32c_le(~0U, buf, JSB_LEN) : stored);
 }
 
 void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf)

@@ -117,7 +117,7 @@ void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
 	     fs->blocksize - sizeof(struct mmp_struct));
 	if (changed && csum_ok && ext2fs_has_feature_metadata_csum(fs->super))
 		fsread_put_le32(buf + csum_at,
-			 ext2fs_crc32c_le(fs->csum_seed, buf, csum_at));
+				ext2fs_crc32c_le(fs->csum_seed, buf, csum_at));
 }
 
 /* Distinct byte values in @p[0..len), up to 4. */
@@ -197,16 +197,21 @@ bool scrub_extent_node(uint8_t *p, size_t len, size_t tail)
 	changed = zero(p + 8, 4);
 	if (h.magic != FSREAD_EXT_MAGIC || h.max > room || h.entries > h.max)
 		return zero(p + FSREAD_EXT_NODE_HDR,
-			    len - FSREAD_EXT_NODE_HDR) | changed;
+			    len - FSREAD_EXT_NODE_HDR) |
+		       changed;
 	keep = FSREAD_EXT_NODE_HDR + (size_t)h.entries * FSREAD_EXT_ENTRY;
 	/* Index entries end in two unused bytes. */
 	for (size_t i = 0; h.depth && i < h.entries; i++)
-		changed |= zero(p + FSREAD_EXT_NODE_HDR +
-					i * FSREAD_EXT_ENTRY + 10, 2);
+		changed |= zero(
+			p + FSREAD_EXT_NODE_HDR + i * FSREAD_EXT_ENTRY + 10, 2);
 	tail = tail && FSREAD_EXT_NODE_HDR + (size_t)h.max * FSREAD_EXT_ENTRY +
-				       tail <= len ? tail : 0;
-	changed |= zero(p + keep, FSREAD_EXT_NODE_HDR +
-				  (size_t)h.max * FSREAD_EXT_ENTRY - keep);
+					       tail <=
+				       len
+		       ? tail
+		       : 0;
+	changed |=
+		zero(p + keep, FSREAD_EXT_NODE_HDR +
+				       (size_t)h.max * FSREAD_EXT_ENTRY - keep);
 	keep = FSREAD_EXT_NODE_HDR + (size_t)h.max * FSREAD_EXT_ENTRY + tail;
 	return zero(p + keep, len - keep) | changed;
 }
@@ -217,8 +222,8 @@ void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
 	ext2_filsys fs = s->r->fs;
 	struct ext3_extent_header *eh = (struct ext3_extent_header *)buf;
 	bool csum = ext2fs_has_feature_metadata_csum(fs->super);
-	bool csum_ok = csum && ino &&
-		       ext2fs_extent_block_csum_verify(fs, ino, eh);
+	bool csum_ok =
+		csum && ino && ext2fs_extent_block_csum_verify(fs, ino, eh);
 
 	(void)blk;
 	/* Not an extent node after all: the block's other roles say. */

@@ -17,7 +17,7 @@
 #include "fsread_scrub_int.h"
 
 struct name_slot {
-	uint8_t *orig;	/* NULL: only reserved (used, no mapping) */
+	uint8_t *orig; /* NULL: only reserved (used, no mapping) */
 	uint8_t *repl;
 	uint32_t len;
 	uint32_t hash;
@@ -125,8 +125,8 @@ static bool grow(struct scrub_names *n)
 const uint8_t *scrub_names_lookup(struct scrub_names *n, const uint8_t *name,
 				  size_t len)
 {
-	struct name_slot *s = find(n->by_orig, n->cap, true, name, len,
-				   fnv1a(name, len));
+	struct name_slot *s =
+		find(n->by_orig, n->cap, true, name, len, fnv1a(name, len));
 
 	return s->orig ? s->repl : NULL;
 }
@@ -134,11 +134,10 @@ const uint8_t *scrub_names_lookup(struct scrub_names *n, const uint8_t *name,
 bool scrub_names_used(struct scrub_names *n, const uint8_t *name, size_t len)
 {
 	return find(n->by_repl, n->cap, false, name, len, fnv1a(name, len))
-		->repl != NULL;
+		       ->repl != NULL;
 }
 
-static uint8_t *dup_bytes(struct scrub_names *n, const uint8_t *p,
-			  size_t len)
+static uint8_t *dup_bytes(struct scrub_names *n, const uint8_t *p, size_t len)
 {
 	struct arena_chunk *c = n->arena;
 	uint8_t *d;
@@ -160,8 +159,8 @@ static uint8_t *dup_bytes(struct scrub_names *n, const uint8_t *p,
 	return d;
 }
 
-static bool add(struct scrub_names *n, const uint8_t *name,
-		const uint8_t *repl, size_t len)
+static bool add(struct scrub_names *n, const uint8_t *name, const uint8_t *repl,
+		size_t len)
 {
 	struct name_slot *s;
 	uint32_t h;
@@ -186,7 +185,8 @@ static bool add(struct scrub_names *n, const uint8_t *name,
 			if (!s->orig)
 				return false;
 			s->repl = find(n->by_repl, n->cap, false, repl, len,
-				       fnv1a(repl, len))->repl;
+				       fnv1a(repl, len))
+					  ->repl;
 			s->len = (uint32_t)len;
 			s->hash = h;
 		}
@@ -201,8 +201,7 @@ bool scrub_names_add(struct scrub_names *n, const uint8_t *name,
 	return add(n, name, repl, len);
 }
 
-bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
-			 size_t len)
+bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name, size_t len)
 {
 	return add(n, NULL, name, len);
 }
@@ -220,8 +219,8 @@ static uint64_t mix64(uint64_t x)
  * stay distinct in casefolded directories too; @wide adds characters for
  * when a short length runs out of those.
  */
-void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
-		     size_t len, bool wide)
+void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out, size_t len,
+		     bool wide)
 {
 	static const char narrow_set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	static const char wide_set[] = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -232,7 +231,8 @@ void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
 
 	for (size_t i = 0; i < len; i++) {
 		if (i % 8 == 0)
-			x = mix64(seed * 0x100000001b3ULL ^ mix64((*counter)++));
+			x = mix64(seed * 0x100000001b3ULL ^
+				  mix64((*counter)++));
 		out[i] = (uint8_t)set[x % base];
 		x /= base;
 	}

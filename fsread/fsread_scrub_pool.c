@@ -71,8 +71,8 @@ static bool grow(struct fsread_scrub *s, struct dir_state *d,
 	for (size_t i = p->n; i < n; i++) {
 		uint8_t *name = names + i * p->len;
 
-		scrub_gen_chars(d->ino ^ 0x6a09e667U, &p->counter, name,
-				p->len, false);
+		scrub_gen_chars(d->ino ^ 0x6a09e667U, &p->counter, name, p->len,
+				false);
 		c[i].hash = scrub_name_hash(s, d, name, p->len);
 		c[i].idx = (uint32_t)i;
 	}
@@ -85,9 +85,10 @@ static bool grow(struct fsread_scrub *s, struct dir_state *d,
 		if (!m)
 			return false;
 		while (i < p->n || j < n)
-			m[k++] = (j == n || (i < p->n && c[i].hash <= c[j].hash))
-					 ? c[i++]
-					 : c[j++];
+			m[k++] =
+				(j == n || (i < p->n && c[i].hash <= c[j].hash))
+					? c[i++]
+					: c[j++];
 		memcpy(c, m, n * sizeof(*m));
 		free(m);
 	}
@@ -149,8 +150,8 @@ static bool take(struct dir_state *d, struct scrub_pool *p, uint32_t lo,
 	return false;
 }
 
-bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
-		     uint32_t lo, uint32_t hi, uint8_t *out, size_t len)
+bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d, uint32_t lo,
+		     uint32_t hi, uint8_t *out, size_t len)
 {
 	struct scrub_pool *p = pool_for(d, len);
 

@@ -36,8 +36,8 @@ void fsread_roles_note(struct fsread *r, enum scrub_role role, uint64_t blk,
 		t->runs = p;
 		t->cap = cap;
 	}
-	t->runs[t->n++] = (struct scrub_run){ blk, count, size, ino,
-					      (uint8_t)role };
+	t->runs[t->n++] =
+		(struct scrub_run){ blk, count, size, ino, (uint8_t)role };
 }
 
 void fsread_roles_merge(struct fsread *r, const struct scrub_roles *from)
@@ -115,10 +115,10 @@ static void note_group(struct fsread *r, dgrp_t g)
 	}
 	note_desc(r, new_desc, 1, g / (dgrp_t)EXT2_DESC_PER_BLOCK(sb));
 	/* Of a bitmap block libext2fs reads only a group's worth of bits. */
-	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_block_bitmap_loc(fs, g), 1,
-			  g, EXT2_CLUSTERS_PER_GROUP(sb) / 8);
-	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_inode_bitmap_loc(fs, g), 1,
-			  g, EXT2_INODES_PER_GROUP(sb) / 8);
+	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_block_bitmap_loc(fs, g), 1, g,
+			  EXT2_CLUSTERS_PER_GROUP(sb) / 8);
+	fsread_roles_note(r, SCRUB_BITMAP, ext2fs_inode_bitmap_loc(fs, g), 1, g,
+			  EXT2_INODES_PER_GROUP(sb) / 8);
 }
 
 void fsread_roles_finish(struct fsread *r)
@@ -152,7 +152,8 @@ void fsread_roles_finish(struct fsread *r)
 	for (size_t i = 0; i < t->n; i++) {
 		uint64_t end = t->runs[i].start + t->runs[i].count;
 
-		t->reach[i] = i && t->reach[i - 1] > end ? t->reach[i - 1] : end;
+		t->reach[i] =
+			i && t->reach[i - 1] > end ? t->reach[i - 1] : end;
 	}
 }
 
@@ -203,6 +204,6 @@ bool fsread_is_orphan(const struct fsread *r, uint32_t ino)
 {
 	const struct scrub_roles *t = &r->roles;
 
-	return t->n_orphans && bsearch(&ino, t->orphans, t->n_orphans,
-				       sizeof(ino), cmp_u32);
+	return t->n_orphans &&
+	       bsearch(&ino, t->orphans, t->n_orphans, sizeof(ino), cmp_u32);
 }

@@ -29,8 +29,8 @@ static bool read_node(struct walk *w, uint64_t blk, uint8_t *buf,
 
 	if (err)
 		fsread_warn(w->r, w->ino, err,
-			    "%s at block %llu could not be read",
-			    what, (unsigned long long)blk);
+			    "%s at block %llu could not be read", what,
+			    (unsigned long long)blk);
 	return !err;
 }
 
@@ -52,15 +52,14 @@ static void add_leaf(struct walk *w, uint64_t blk, uint64_t count)
 			fsread_roles_note(w->r, SCRUB_EA_VALUE, blk, count,
 					  w->ino, 0);
 		else if (w->r->cur_leaf_role)
-			fsread_roles_note(w->r, w->r->cur_leaf_role, blk,
-					  count, w->ino, 0);
-	}
-	else if (w->want_data)
+			fsread_roles_note(w->r, w->r->cur_leaf_role, blk, count,
+					  w->ino, 0);
+	} else if (w->want_data)
 		fsread_add(w->r, w->ino, blk, count, true, "data");
 }
 
-static void walk_extent_node(struct walk *w, const uint8_t *node,
-			     size_t size, int expect_depth);
+static void walk_extent_node(struct walk *w, const uint8_t *node, size_t size,
+			     int expect_depth);
 
 static void walk_extent_child(struct walk *w, uint64_t blk, unsigned depth)
 {
@@ -81,15 +80,14 @@ static void walk_extent_child(struct walk *w, uint64_t blk, unsigned depth)
 }
 
 /* @expect_depth < 0: the root in the inode, whose depth is not known. */
-static void walk_extent_node(struct walk *w, const uint8_t *node,
-			     size_t size, int expect_depth)
+static void walk_extent_node(struct walk *w, const uint8_t *node, size_t size,
+			     int expect_depth)
 {
 	struct fsread_ext_hdr h;
 	size_t room = (size - FSREAD_EXT_NODE_HDR) / FSREAD_EXT_ENTRY;
 
 	fsread_ext_hdr_decode(node, &h);
-	if (h.magic != FSREAD_EXT_MAGIC || h.entries > h.max ||
-	    h.max > room) {
+	if (h.magic != FSREAD_EXT_MAGIC || h.entries > h.max || h.max > room) {
 		fsread_warn(w->r, w->ino, FSREAD_ERR_BAD_EXTENT_HEADER,
 			    "bad extent header (magic %#x, %u of %u entries)",
 			    h.magic, h.entries, h.max);
@@ -144,9 +142,8 @@ static void walk_indirect(struct walk *w, uint64_t blk, unsigned level)
 	}
 }
 
-void fsread_walk_blocks(struct fsread *r, uint32_t ino,
-			const uint8_t *i_block, bool extents,
-			bool leaf_is_meta, bool want_data)
+void fsread_walk_blocks(struct fsread *r, uint32_t ino, const uint8_t *i_block,
+			bool extents, bool leaf_is_meta, bool want_data)
 {
 	struct walk w = { r, ino, leaf_is_meta, want_data };
 
@@ -166,8 +163,8 @@ void fsread_walk_blocks(struct fsread *r, uint32_t ino,
 			add_leaf(&w, b, 1);
 	}
 	for (unsigned level = 1; level <= 3; level++) {
-		uint32_t b = fsread_le32(i_block +
-					 4 * (EXT2_IND_BLOCK + level - 1));
+		uint32_t b =
+			fsread_le32(i_block + 4 * (EXT2_IND_BLOCK + level - 1));
 
 		if (b)
 			walk_indirect(&w, b, level);

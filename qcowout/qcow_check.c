@@ -67,8 +67,8 @@ static void ref_range(struct check *c, uint64_t off, uint64_t len,
 	last = (off + len - 1) >> c->r->cluster_bits;
 	if (off + len < off || last >= c->nclu) {
 		say(c, false,
-		    "ERROR %s at offset 0x%llx is outside the image file",
-		    what, (unsigned long long)off);
+		    "ERROR %s at offset 0x%llx is outside the image file", what,
+		    (unsigned long long)off);
 		return;
 	}
 	for (uint64_t i = first; i <= last; i++)
@@ -88,8 +88,8 @@ static errcode_t refcount_of(struct check *c, const uint8_t *reftable,
 	errcode_t err;
 
 	*value = 0;
-	if (idx >= (uint64_t)r->hdr.refcount_table_clusters *
-			   r->cluster_size / 8)
+	if (idx >=
+	    (uint64_t)r->hdr.refcount_table_clusters * r->cluster_size / 8)
 		return 0;
 	off = qcow_load_be64(reftable + idx * 8) & QCOW2_REFT_OFFSET_MASK;
 	if (!off || (off & (r->cluster_size - 1)) || !cluster_inside(r, off))
@@ -138,8 +138,9 @@ static void ref_l2_entry(struct check *c, const uint8_t *p, bool active)
 	if (!host || r->data_io)
 		return; /* unallocated, or in the external data file */
 	if (host & (r->cluster_size - 1)) {
-		say(c, false, "ERROR offset=%llx: Cluster is not properly aligned; "
-			      "L2 entry corrupted.",
+		say(c, false,
+		    "ERROR offset=%llx: Cluster is not properly aligned; "
+		    "L2 entry corrupted.",
 		    (unsigned long long)host);
 		return;
 	}
@@ -160,7 +161,8 @@ static errcode_t walk_l1(struct check *c, const uint8_t *l1, uint64_t l1_size,
 	errcode_t err = l2 ? 0 : ENOMEM;
 
 	for (uint64_t i = 0; !err && i < l1_size; i++) {
-		uint64_t off = qcow_load_be64(l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
+		uint64_t off =
+			qcow_load_be64(l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
 
 		if (!off)
 			continue;
@@ -195,12 +197,14 @@ static errcode_t walk_snapshots(struct check *c)
 		uint8_t *l1;
 
 		ref_range(c, s->l1_offset, len, "snapshot L1 table");
-		if (s->l1_offset > r->file_size || len > r->file_size - s->l1_offset)
+		if (s->l1_offset > r->file_size ||
+		    len > r->file_size - s->l1_offset)
 			continue;
 		l1 = malloc(len ? (size_t)len : 1);
 		if (!l1)
 			return ENOMEM;
-		err = len ? r->io->pread(r->io, l1, (size_t)len, s->l1_offset) : 0;
+		err = len ? r->io->pread(r->io, l1, (size_t)len, s->l1_offset)
+			  : 0;
 		if (!err)
 			err = walk_l1(c, l1, s->l1_size, false);
 		free(l1);
@@ -211,8 +215,8 @@ static errcode_t walk_snapshots(struct check *c)
 static void walk_reftable(struct check *c, const uint8_t *reftable)
 {
 	struct qcow_reader *r = c->r;
-	uint64_t n = (uint64_t)r->hdr.refcount_table_clusters *
-		     r->cluster_size / 8;
+	uint64_t n =
+		(uint64_t)r->hdr.refcount_table_clusters * r->cluster_size / 8;
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t off = qcow_load_be64(reftable + i * 8) &
@@ -243,8 +247,8 @@ static void check_copied(struct check *c, uint64_t entry, uint64_t refcount,
 	if (copied != (refcount == 1))
 		say(c, false,
 		    "ERROR OFLAG_COPIED %s: index=%llu entry=%llx refcount=%llu",
-		    what, (unsigned long long)index,
-		    (unsigned long long)entry, (unsigned long long)refcount);
+		    what, (unsigned long long)index, (unsigned long long)entry,
+		    (unsigned long long)refcount);
 }
 
 static errcode_t compare(struct check *c, const uint8_t *reftable)
@@ -258,8 +262,9 @@ static errcode_t compare(struct check *c, const uint8_t *reftable)
 		err = refcount_of(c, reftable, i, block, &block_off, &value);
 		if (err || value == c->refs[i])
 			continue;
-		say(c, value > c->refs[i], "%s cluster %llu refcount=%llu "
-					   "reference=%llu",
+		say(c, value > c->refs[i],
+		    "%s cluster %llu refcount=%llu "
+		    "reference=%llu",
 		    value < c->refs[i] ? "ERROR" : "Leaked",
 		    (unsigned long long)i, (unsigned long long)value,
 		    (unsigned long long)c->refs[i]);
@@ -282,8 +287,8 @@ static errcode_t compare(struct check *c, const uint8_t *reftable)
 			uint64_t d = qcow_load_be64(t + j * r->l2_entry_bytes);
 			uint64_t host = d & QCOW2_L2E_OFFSET_MASK;
 
-			if ((d & QCOW2_OFLAG_COMPRESSED) || !host || r->data_io ||
-			    (host & (r->cluster_size - 1)) ||
+			if ((d & QCOW2_OFLAG_COMPRESSED) || !host ||
+			    r->data_io || (host & (r->cluster_size - 1)) ||
 			    host >= r->file_size)
 				continue;
 			err = refcount_of(c, reftable, host >> r->cluster_bits,
@@ -322,7 +327,8 @@ errcode_t qcow_check_run(struct qcow_reader *r, qcow_check_report_fn report,
 	c.nclu = (r->file_size + r->cluster_size - 1) >> r->cluster_bits;
 	if (c.nclu > MAX_CHECK_CLUSTERS)
 		return EFBIG;
-	res->guest_clusters = (r->size + r->cluster_size - 1) >> r->cluster_bits;
+	res->guest_clusters =
+		(r->size + r->cluster_size - 1) >> r->cluster_bits;
 	c.refs = calloc(c.nclu ? c.nclu : 1, sizeof(*c.refs));
 	reftable = malloc((size_t)rt_len);
 	if (!c.refs || !reftable) {

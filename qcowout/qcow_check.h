@@ -24,8 +24,7 @@ struct qcow_check_result {
 };
 
 /* One finding, worded as qemu-img check words it. */
-typedef void (*qcow_check_report_fn)(void *ctx, bool is_leak,
-				     const char *msg);
+typedef void (*qcow_check_report_fn)(void *ctx, bool is_leak, const char *msg);
 
 /*
  * qcow_check_run() - check the image @r was opened on (its backing file

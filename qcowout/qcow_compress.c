@@ -68,9 +68,8 @@ errcode_t qcow_compressor_create(unsigned type, int level,
 		c->zs_ready = true;
 	} else {
 		c->zc = ZSTD_createCCtx();
-		if (!c->zc ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(
-			    c->zc, ZSTD_c_compressionLevel, level))) {
+		if (!c->zc || ZSTD_isError(ZSTD_CCtx_setParameter(
+				      c->zc, ZSTD_c_compressionLevel, level))) {
 			qcow_compressor_free(c);
 			return ENOMEM;
 		}
@@ -96,8 +95,7 @@ static size_t deflate_cluster(struct qcow_compressor *c, const void *in,
 	return c->cluster_size - 1 - c->zs.avail_out;
 }
 
-static size_t zstd_cluster(struct qcow_compressor *c, const void *in,
-			   void *out)
+static size_t zstd_cluster(struct qcow_compressor *c, const void *in, void *out)
 {
 	size_t n = ZSTD_compress2(c->zc, out, c->cluster_size - 1, in,
 				  c->cluster_size);

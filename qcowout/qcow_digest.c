@@ -18,8 +18,8 @@ void qcow_digest(const void *buf, size_t len, uint8_t out[QCOW_DIGEST_LEN])
 	memcpy(out, c.digest, QCOW_DIGEST_LEN);
 }
 
-void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN],
-			    uint64_t offset, uint64_t entries)
+void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN], uint64_t offset,
+			    uint64_t entries)
 {
 	qcow_store_be32(out, QCOW_DIGEST_XXH3_128);
 	qcow_store_be32(out + 4, QCOW_DIGEST_ENTRY);

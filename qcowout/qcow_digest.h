@@ -35,8 +35,8 @@ struct qcow_digest_entry {
 void qcow_digest(const void *buf, size_t len, uint8_t out[QCOW_DIGEST_LEN]);
 
 /* The extension's body, encoded big-endian into @out. */
-void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN],
-			    uint64_t offset, uint64_t entries);
+void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN], uint64_t offset,
+			    uint64_t entries);
 /* Entries as stored (big-endian), and the table's own trailing digest. */
 void qcow_digest_entry_encode(const struct qcow_digest_entry *e,
 			      uint8_t out[QCOW_DIGEST_ENTRY]);

@@ -17,11 +17,10 @@ _Static_assert(QCOW2_HDR_OFF_INCOMPAT == QCOW2_V2_HEADER_LEN,
 _Static_assert(QCOW2_HDR_OFF_COMPRESSION_TYPE == QCOW2_V3_MIN_HEADER_LEN,
 	       "compression type follows the mandatory v3 header");
 
-errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf,
-			  size_t cap)
+errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf, size_t cap)
 {
-	size_t len = hdr->version == 2 ? QCOW2_V2_HEADER_LEN
-				       : hdr->header_length;
+	size_t len =
+		hdr->version == 2 ? QCOW2_V2_HEADER_LEN : hdr->header_length;
 
 	if (hdr->version != 2 && hdr->version != 3)
 		return QCOW_ERR_UNSUPPORTED_VERSION;
@@ -53,8 +52,7 @@ errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf,
 	qcow_store_be64(buf + QCOW2_HDR_OFF_INCOMPAT,
 			hdr->incompatible_features);
 	qcow_store_be64(buf + QCOW2_HDR_OFF_COMPAT, hdr->compatible_features);
-	qcow_store_be64(buf + QCOW2_HDR_OFF_AUTOCLEAR,
-			hdr->autoclear_features);
+	qcow_store_be64(buf + QCOW2_HDR_OFF_AUTOCLEAR, hdr->autoclear_features);
 	qcow_store_be32(buf + QCOW2_HDR_OFF_REFCOUNT_ORDER,
 			hdr->refcount_order);
 	qcow_store_be32(buf + QCOW2_HDR_OFF_HEADER_LENGTH, (uint32_t)len);
@@ -89,8 +87,7 @@ bool qcow_is_magic(const uint8_t *head)
 	return qcow_load_be32(head) == QCOW2_MAGIC;
 }
 
-errcode_t qcow_hdr_decode(const uint8_t *buf, size_t len,
-			  struct qcow_hdr *hdr)
+errcode_t qcow_hdr_decode(const uint8_t *buf, size_t len, struct qcow_hdr *hdr)
 {
 	memset(hdr, 0, sizeof(*hdr));
 	if (len < QCOW2_V2_HEADER_LEN)
@@ -140,8 +137,8 @@ uint64_t qcow_l1_entries_for(uint64_t size, unsigned cluster_bits)
 	return size / span + (size % span != 0);
 }
 
-errcode_t qcow_ext_append(uint8_t *buf, size_t cap, size_t *pos,
-			  uint32_t type, const void *data, uint32_t len)
+errcode_t qcow_ext_append(uint8_t *buf, size_t cap, size_t *pos, uint32_t type,
+			  const void *data, uint32_t len)
 {
 	size_t padded = ((size_t)len + 7) & ~(size_t)7;
 	size_t at = *pos;

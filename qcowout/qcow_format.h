@@ -151,8 +151,7 @@ struct qcow_hdr {
  * 72 for version 2).  Returns QCOW_ERR_BAD_HEADER_LENGTH if @cap is too
  * small or the header length is inconsistent with the version.
  */
-errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf,
-			  size_t cap);
+errcode_t qcow_hdr_encode(const struct qcow_hdr *hdr, uint8_t *buf, size_t cap);
 
 /* Do the first 4 bytes of a file, @head, say qcow2? */
 bool qcow_is_magic(const uint8_t *head);
@@ -162,8 +161,7 @@ bool qcow_is_magic(const uint8_t *head);
  * bytes, normally the first cluster).  Checks magic, version, cluster
  * size, header length and refcount width; fills defaults for version 2.
  */
-errcode_t qcow_hdr_decode(const uint8_t *buf, size_t len,
-			  struct qcow_hdr *hdr);
+errcode_t qcow_hdr_decode(const uint8_t *buf, size_t len, struct qcow_hdr *hdr);
 
 /* Entries of one L2 table, or of one refcount block at 16-bit width. */
 static inline uint64_t qcow_l2_entries(unsigned cluster_bits)
@@ -179,7 +177,7 @@ uint64_t qcow_l1_entries_for(uint64_t size, unsigned cluster_bits);
  * 8} at @buf + *@pos, never past @cap.  QCOW_ERR_EXT_TOO_BIG when it does
  * not fit (room for the end marker is kept).
  */
-errcode_t qcow_ext_append(uint8_t *buf, size_t cap, size_t *pos,
-			  uint32_t type, const void *data, uint32_t len);
+errcode_t qcow_ext_append(uint8_t *buf, size_t cap, size_t *pos, uint32_t type,
+			  const void *data, uint32_t len);
 
 #endif

@@ -15,7 +15,7 @@
 struct fd_io {
 	struct qcow_io io; /* first: the ops table is cast back to us */
 	int fd;
-	uint64_t pos;      /* stream position */
+	uint64_t pos; /* stream position */
 	/* Written since writeback was last started: bytes, and the range. */
 	uint64_t unflushed, wb_lo, wb_hi;
 };
@@ -44,7 +44,7 @@ static void note_write(struct qcow_io *io, size_t len, uint64_t off)
 
 /* Write all of @buf at @off, or at the file position when @at_pos. */
 static errcode_t write_full(int fd, const void *buf, size_t len, uint64_t off,
-			   bool at_pos)
+			    bool at_pos)
 {
 	const uint8_t *p = buf;
 
@@ -211,8 +211,8 @@ static errcode_t stream_zero_fill(struct fd_io *f, uint64_t to)
 	return 0;
 }
 
-static errcode_t stream_pwrite(struct qcow_io *io, const void *buf,
-			       size_t len, uint64_t off)
+static errcode_t stream_pwrite(struct qcow_io *io, const void *buf, size_t len,
+			       uint64_t off)
 {
 	struct fd_io *f = (struct fd_io *)io;
 	errcode_t err;

@@ -158,8 +158,8 @@ static errcode_t check_features(struct qcow_reader *r,
 static errcode_t check_tables(struct qcow_reader *r)
 {
 	const struct qcow_hdr *h = &r->hdr;
-	uint64_t reftable_len =
-		(uint64_t)h->refcount_table_clusters << r->cluster_bits;
+	uint64_t reftable_len = (uint64_t)h->refcount_table_clusters
+				<< r->cluster_bits;
 	uint64_t l2_span = r->l2_entries << r->cluster_bits;
 	uint64_t need = r->size / l2_span + (r->size % l2_span != 0);
 
@@ -170,7 +170,8 @@ static errcode_t check_tables(struct qcow_reader *r)
 	if ((uint64_t)h->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
 	    h->l1_size < need ||
 	    !table_ok(r, h->l1_table_offset, (uint64_t)h->l1_size * 8))
-		return h->l1_size < need ? QCOW_ERR_TOO_BIG : QCOW_ERR_BAD_TABLE;
+		return h->l1_size < need ? QCOW_ERR_TOO_BIG
+					 : QCOW_ERR_BAD_TABLE;
 	if (h->nb_snapshots > QCOW_MAX_SNAPSHOTS ||
 	    (h->nb_snapshots &&
 	     !table_ok(r, h->snapshots_offset, (uint64_t)h->nb_snapshots * 40)))
@@ -363,7 +364,8 @@ static bool looks_qcow2(struct qcow_io *io)
 
 static errcode_t open_chain(const char *path, const char *fmt, unsigned depth,
 			    const struct qcow_reader_opts *o,
-			    struct qcow_reader **out, struct qcow_open_error *e);
+			    struct qcow_reader **out,
+			    struct qcow_open_error *e);
 
 static errcode_t open_data_file(struct qcow_reader *r,
 				struct qcow_open_error *e)
@@ -448,7 +450,8 @@ static errcode_t open_chain(const char *path, const char *fmt, unsigned depth,
 			err = open_data_file(r, e);
 		if (!err)
 			err = open_backing(r, depth, o, e);
-		if (err == QCOW_ERR_INCOMPAT_FEATURE && e && r->feature_names[0][0])
+		if (err == QCOW_ERR_INCOMPAT_FEATURE && e &&
+		    r->feature_names[0][0])
 			snprintf(e->detail, sizeof(e->detail), "%s",
 				 r->feature_names[0]);
 	}
@@ -519,8 +522,8 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 errcode_t qcow_reader_digests(struct qcow_reader *r,
 			      struct qcow_digest_entry **out, uint64_t *n)
 {
-	uint64_t guest_clusters = (r->size + r->cluster_size - 1) >>
-				  r->cluster_bits;
+	uint64_t guest_clusters =
+		(r->size + r->cluster_size - 1) >> r->cluster_bits;
 	uint8_t self[QCOW_DIGEST_LEN], *table;
 	struct qcow_digest_entry *e;
 	size_t len;
@@ -568,12 +571,12 @@ errcode_t qcow_reader_digests(struct qcow_reader *r,
 }
 
 /* @hi's entries over @lo's where both have the cluster. */
-static struct qcow_digest_entry *merge_digests(
-	const struct qcow_digest_entry *hi, uint64_t nh,
-	const struct qcow_digest_entry *lo, uint64_t nl, uint64_t *n)
+static struct qcow_digest_entry *
+merge_digests(const struct qcow_digest_entry *hi, uint64_t nh,
+	      const struct qcow_digest_entry *lo, uint64_t nl, uint64_t *n)
 {
-	struct qcow_digest_entry *m = malloc((nh + nl ? nh + nl : 1) *
-					     sizeof(*m));
+	struct qcow_digest_entry *m =
+		malloc((nh + nl ? nh + nl : 1) * sizeof(*m));
 	uint64_t i = 0, j = 0, k = 0;
 
 	if (!m)
@@ -593,8 +596,7 @@ static struct qcow_digest_entry *merge_digests(
 
 errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
 				    unsigned cluster_bits,
-				    struct qcow_digest_entry **out,
-				    uint64_t *n)
+				    struct qcow_digest_entry **out, uint64_t *n)
 {
 	struct qcow_digest_entry *acc = NULL, *layer, *m;
 	struct qcow_reader *chain[QCOW_READER_MAX_CHAIN + 1];

@@ -107,8 +107,8 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 
 /* Counts of the active L1's guest clusters, by kind. */
 struct qcow_cluster_counts {
-	uint64_t allocated;  /* normal clusters with data */
-	uint64_t zero;	     /* zero flag (with or without space) */
+	uint64_t allocated; /* normal clusters with data */
+	uint64_t zero;	    /* zero flag (with or without space) */
 	uint64_t compressed;
 	uint64_t unallocated;
 };

@@ -15,12 +15,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "qcow_err.h"
 #include "qcow_compress.h"
+#include "qcow_err.h"
 #include "qcow_reader_int.h"
 
-static errcode_t inflate_cluster(const uint8_t *in, size_t in_len,
-				 uint8_t *out, size_t out_len)
+static errcode_t inflate_cluster(const uint8_t *in, size_t in_len, uint8_t *out,
+				 size_t out_len)
 {
 	z_stream s;
 	int ret;

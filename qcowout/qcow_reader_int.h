@@ -76,7 +76,7 @@ struct qcow_reader {
 
 	uint32_t nb_snapshots;
 	struct qcow_snapshot_info *snapshots;
-	uint64_t snapshots_len; /* bytes of the snapshot table */
+	uint64_t snapshots_len;	   /* bytes of the snapshot table */
 	char feature_names[4][64]; /* first unknown incompat names */
 };
 

@@ -15,7 +15,8 @@
 errcode_t qcow_reader_l2(struct qcow_reader *r, uint64_t off,
 			 const uint8_t **table)
 {
-	struct l2_slot *s = &r->l2_cache[(off >> r->cluster_bits) % r->l2_slots];
+	struct l2_slot *s =
+		&r->l2_cache[(off >> r->cluster_bits) % r->l2_slots];
 	errcode_t err;
 
 	if (off & (r->cluster_size - 1) || off > r->file_size ||
@@ -236,8 +237,8 @@ static errcode_t extend_run(struct qcow_reader *r, uint64_t off,
 		err = qcow_reader_map(r, off + n, &next);
 		if (err)
 			return err;
-		if (next.type != m->type ||
-		    (m->type == QCOW_C_NORMAL && next.host_off != m->host_off + n))
+		if (next.type != m->type || (m->type == QCOW_C_NORMAL &&
+					     next.host_off != m->host_off + n))
 			break;
 		n += next.len < len - n ? (size_t)next.len : len - n;
 	}
@@ -347,8 +348,8 @@ errcode_t qcow_reader_zero_run(struct qcow_reader *r, uint64_t off,
 	return err;
 }
 
-static void count_table(struct qcow_reader *r, const uint8_t *t,
-			uint64_t first, struct qcow_cluster_counts *c)
+static void count_table(struct qcow_reader *r, const uint8_t *t, uint64_t first,
+			struct qcow_cluster_counts *c)
 {
 	for (uint64_t i = 0; i < r->l2_entries; i++) {
 		const uint8_t *p = t + i * r->l2_entry_bytes;
@@ -365,7 +366,8 @@ static void count_table(struct qcow_reader *r, const uint8_t *t,
 		else if ((e & QCOW2_L2E_OFFSET_MASK) ||
 			 (r->data_io && (e & QCOW2_OFLAG_COPIED)))
 			c->allocated++;
-		/* Unallocated clusters are what is left: counted by the caller. */
+		/* Unallocated clusters are what is left: counted by the caller.
+		 */
 	}
 }
 
@@ -379,8 +381,8 @@ errcode_t qcow_reader_count_clusters(struct qcow_reader *r,
 	if (r->raw)
 		return 0;
 	for (uint64_t i = 0; i < r->hdr.l1_size && !err; i++) {
-		uint64_t l2 = qcow_load_be64(r->l1 + i * 8) &
-			      QCOW2_L1E_OFFSET_MASK;
+		uint64_t l2 =
+			qcow_load_be64(r->l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
 		const uint8_t *t;
 
 		if (!l2 || (i * r->l2_entries) >= total)

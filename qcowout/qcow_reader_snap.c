@@ -18,8 +18,7 @@
 
 #define SNAP_FIXED 40U
 
-static void copy_string(char *dst, size_t cap, const uint8_t *src,
-			size_t len)
+static void copy_string(char *dst, size_t cap, const uint8_t *src, size_t len)
 {
 	if (len >= cap)
 		len = cap - 1;
@@ -90,15 +89,16 @@ errcode_t qcow_reader_read_snapshots(struct qcow_reader *r)
 		len = SNAP_FIXED + (uint64_t)qcow_load_be32(fixed + 36) +
 		      qcow_load_be16(fixed + 12) + qcow_load_be16(fixed + 14);
 		len = (len + 7) & ~7ULL;
-		if (len > avail || qcow_load_be32(fixed + 36) >
-					   QCOW_MAX_SNAPSHOT_EXTRA)
+		if (len > avail ||
+		    qcow_load_be32(fixed + 36) > QCOW_MAX_SNAPSHOT_EXTRA)
 			return QCOW_ERR_BAD_SNAPSHOT;
 		entry = malloc((size_t)len);
 		if (!entry)
 			return ENOMEM;
 		err = r->io->pread(r->io, entry, (size_t)len, off);
 		if (!err)
-			err = parse_entry(r, entry, len, &r->snapshots[i], &used);
+			err = parse_entry(r, entry, len, &r->snapshots[i],
+					  &used);
 		free(entry);
 		off += len;
 		total += len;

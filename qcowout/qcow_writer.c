@@ -41,8 +41,7 @@ errcode_t qcow_writer_flush_obuf(struct qcow_writer *w)
 	return err;
 }
 
-errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
-			   size_t len)
+errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf, size_t len)
 {
 	errcode_t err;
 
@@ -153,8 +152,7 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 			memcpy(w->l2q + (w->l2q_n << w->cluster_bits), w->l2,
 			       (size_t)w->cluster_size);
 			w->l2q_index[w->l2q_n++] = w->cur_l1_index;
-			err = w->l2q_n == QCOW_WRITER_L2Q ? align_host(w)
-							  : 0;
+			err = w->l2q_n == QCOW_WRITER_L2Q ? align_host(w) : 0;
 		}
 		if (err)
 			return err;
@@ -274,7 +272,8 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 		return err;
 	for (uint64_t c = first; c <= last; c++)
 		w->zrefs[c]++;
-	set_l2_entry(w, clu, qcow_compressed_entry(w->cluster_bits, host, zlen));
+	set_l2_entry(w, clu,
+		     qcow_compressed_entry(w->cluster_bits, host, zlen));
 	w->stats.compressed_clusters++;
 	return qcow_writer_emit(w, z, zlen);
 }
@@ -484,9 +483,9 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 		w->stats.zero_clusters++;
 		return flush_run(w);
 	}
-	return store_data(w, clu, data, w->zbuf,
-			  w->comp ? qcow_compress_cluster(w->comp, data, w->zbuf)
-				  : 0);
+	return store_data(
+		w, clu, data, w->zbuf,
+		w->comp ? qcow_compress_cluster(w->comp, data, w->zbuf) : 0);
 }
 
 static errcode_t flush_partial(struct qcow_writer *w)
@@ -522,9 +521,8 @@ static errcode_t write_pieces(struct qcow_writer *w, uint64_t off,
 			size_t n = len >> w->cluster_bits;
 
 			for (size_t i = 0; i < n && !err; i++)
-				err = store_cluster(
-					w, clu + i,
-					p + (i << w->cluster_bits));
+				err = store_cluster(w, clu + i,
+						    p + (i << w->cluster_bits));
 			if (!err)
 				err = flush_run(w);
 			piece = n << w->cluster_bits;
@@ -672,8 +670,8 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->version = opts->version;
 	w->virtual_size = opts->virtual_size;
 	w->l1_entries = qcow_l1_entries_for(w->virtual_size, w->cluster_bits);
-	w->l1_clusters = (w->l1_entries * 8 + w->cluster_size - 1) >>
-			 w->cluster_bits;
+	w->l1_clusters =
+		(w->l1_entries * 8 + w->cluster_size - 1) >> w->cluster_bits;
 	w->cur_l1_index = QCOW_WRITER_NO_L2;
 	w->stream = io->sequential;
 	w->no_sync = opts->no_sync;
@@ -710,11 +708,13 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 		w->bdg_n = opts->n_base_digests;
 	}
 	if (!err && w->stream) {
-		/* A stream's header comes first: place the tail from the plan. */
+		/* A stream's header comes first: place the tail from the plan.
+		 */
 		w->plan = *opts->plan;
 		qcow_writer_plan_tail(w, w->plan.host_clusters, &tail);
 	} else {
-		qcow_writer_plan_tail(w, 1, &tail); /* offsets fixed at finish */
+		qcow_writer_plan_tail(w, 1,
+				      &tail); /* offsets fixed at finish */
 	}
 	if (!err)
 		err = qcow_writer_build_header(w, &tail, opts);

@@ -43,9 +43,9 @@ struct qcow_writer_ext {
 
 /* What a run produced; a dry run's figures are the plan of a stream run. */
 struct qcow_writer_stats {
-	uint64_t data_clusters; /* stored guest clusters */
-	uint64_t zero_clusters; /* written but all-zero, not stored */
-	uint64_t same_clusters; /* with a base: as the base has them */
+	uint64_t data_clusters;	  /* stored guest clusters */
+	uint64_t zero_clusters;	  /* written but all-zero, not stored */
+	uint64_t same_clusters;	  /* with a base: as the base has them */
 	uint64_t zeroed_clusters; /* with a base: zero clusters over its data */
 	uint64_t l2_tables;
 	uint64_t compressed_clusters; /* of data_clusters */

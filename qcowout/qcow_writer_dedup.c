@@ -98,7 +98,8 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 static errcode_t read_host(struct qcow_writer *w, uint64_t off, uint8_t *buf)
 {
 	uint64_t cs = w->cluster_size;
-	uint64_t run_end = w->next_host_off + (w->run_clusters << w->cluster_bits);
+	uint64_t run_end =
+		w->next_host_off + (w->run_clusters << w->cluster_bits);
 
 	if (w->run_clusters && off >= w->next_host_off && off < run_end) {
 		memcpy(buf, w->run_buf + (off - w->next_host_off), (size_t)cs);
@@ -127,8 +128,9 @@ static errcode_t rewrite_entry(struct qcow_writer *w, uint64_t clu,
 	}
 	for (unsigned i = 0; i < w->l2q_n; i++)
 		if (w->l2q_index[i] == l1i) {
-			qcow_store_be64(w->l2q + ((size_t)i << w->cluster_bits) + at,
-					entry);
+			qcow_store_be64(
+				w->l2q + ((size_t)i << w->cluster_bits) + at,
+				entry);
 			return 0;
 		}
 	off = (qcow_load_be64(w->l1 + l1i * 8) & QCOW2_L1E_OFFSET_MASK) + at;

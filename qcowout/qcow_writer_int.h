@@ -42,7 +42,7 @@ struct qcow_writer {
 	/* Output staging: everything before finish is an append. */
 	uint8_t *obuf;
 	size_t obuf_cap, obuf_len;
-	uint64_t obuf_off;      /* host offset of obuf[0] */
+	uint64_t obuf_off;	/* host offset of obuf[0] */
 	uint64_t next_host_off; /* next free byte: a cluster boundary
 				 * except after compressed data */
 
@@ -61,7 +61,7 @@ struct qcow_writer {
 	 * padding the rest of a cluster away before each one.
 	 */
 	uint64_t first_data; /* cluster number where data starts */
-	uint8_t *l2q; /* QCOW_WRITER_L2Q clusters */
+	uint8_t *l2q;	     /* QCOW_WRITER_L2Q clusters */
 	uint64_t l2q_index[QCOW_WRITER_L2Q];
 	unsigned l2q_n;
 
@@ -125,8 +125,7 @@ struct qcow_writer {
 };
 
 /* Append @len bytes at next_host_off (through the staging buffer). */
-errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf,
-			   size_t len);
+errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf, size_t len);
 errcode_t qcow_writer_flush_obuf(struct qcow_writer *w);
 /* Refcount of host cluster @c (compressed sharing counted). */
 uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c);

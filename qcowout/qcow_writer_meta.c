@@ -26,8 +26,7 @@ static uint64_t div_round_up(uint64_t a, uint64_t b)
 }
 
 void qcow_writer_plan_tail(const struct qcow_writer *w,
-			   uint64_t clusters_before,
-			   struct qcow_writer_tail *t)
+			   uint64_t clusters_before, struct qcow_writer_tail *t)
 {
 	/* 16-bit refcounts: cluster_size / 2 entries per refcount block. */
 	uint64_t per_block = w->cluster_size * 8 >> REFCOUNT_ORDER;
@@ -86,8 +85,8 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 				   const struct qcow_writer_tail *t,
 				   const struct qcow_writer_opts *opts)
 {
-	size_t pos = w->version == 2 ? QCOW2_V2_HEADER_LEN
-				     : QCOW2_V3_HEADER_LEN;
+	size_t pos =
+		w->version == 2 ? QCOW2_V2_HEADER_LEN : QCOW2_V3_HEADER_LEN;
 	errcode_t err;
 
 	if (t->reftable_clusters > UINT32_MAX)
@@ -106,11 +105,10 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 		 * a file's are filled in at finish. */
 		uint8_t body[QCOW_DIGEST_EXT_LEN];
 
-		qcow_digest_ext_encode(body,
-				       w->stream ? t->total_clusters
-							   << w->cluster_bits
-						 : 0,
-				       w->stream ? w->plan.data_clusters : 0);
+		qcow_digest_ext_encode(
+			body,
+			w->stream ? t->total_clusters << w->cluster_bits : 0,
+			w->stream ? w->plan.data_clusters : 0);
 		w->dg_ext_pos = pos + 8;
 		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
 				      &pos, QCOW2_EXT_E2QCOW_DIGESTS, body,

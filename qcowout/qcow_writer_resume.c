@@ -42,9 +42,9 @@ static const uint8_t ckp_magic[8] = { 'e', '2', 'q', 'c', 'C', 'K', 'P', '1' };
 static uint64_t *stat_field(struct qcow_writer_stats *s, unsigned i)
 {
 	uint64_t *f[N_STATS] = {
-		&s->data_clusters,	 &s->zero_clusters, &s->same_clusters,
-		&s->zeroed_clusters,	 &s->l2_tables,	    &s->compressed_clusters,
-		&s->dedup_clusters,	 &s->host_clusters, &s->file_size,
+		&s->data_clusters,   &s->zero_clusters, &s->same_clusters,
+		&s->zeroed_clusters, &s->l2_tables,	&s->compressed_clusters,
+		&s->dedup_clusters,  &s->host_clusters, &s->file_size,
 	};
 	return f[i];
 }
@@ -245,8 +245,7 @@ static bool host_ok(const struct qcow_writer *w, uint64_t off, uint64_t end)
 	       end - off >= w->cluster_size;
 }
 
-static errcode_t apply_l1(struct qcow_writer *w, struct rec_in *r,
-			  uint64_t end)
+static errcode_t apply_l1(struct qcow_writer *w, struct rec_in *r, uint64_t end)
 {
 	uint64_t n = take_u64(r);
 
@@ -268,8 +267,8 @@ static errcode_t apply_l1(struct qcow_writer *w, struct rec_in *r,
 static errcode_t apply_digests(struct qcow_writer *w, struct rec_in *r)
 {
 	uint64_t n = take_u64(r);
-	uint64_t clusters = (w->virtual_size + w->cluster_size - 1) >>
-			    w->cluster_bits;
+	uint64_t clusters =
+		(w->virtual_size + w->cluster_size - 1) >> w->cluster_bits;
 
 	if (r->bad || n > r->left / QCOW_DIGEST_ENTRY || (n && !w->digests))
 		return QCOW_ERR_RESUME_MISMATCH;
@@ -431,8 +430,8 @@ static errcode_t count_compressed(struct qcow_writer *w, uint64_t e)
 	return err;
 }
 
-static errcode_t count_plain(struct qcow_writer *w, uint64_t clu,
-			     uint64_t host, struct ref_walk *rw)
+static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
+			     struct ref_walk *rw)
 {
 	uint64_t c = host >> w->cluster_bits;
 	errcode_t err = qcow_writer_grow_zrefs(w, c);
@@ -476,12 +475,11 @@ static errcode_t walk_entry(struct qcow_writer *w, uint64_t clu, uint8_t *p,
 	if (!e || e == QCOW2_OFLAG_ZERO)
 		return 0;
 	if (!rw->fix)
-		return e & QCOW2_OFLAG_COMPRESSED
-			       ? count_compressed(w, e)
-			       : e != (host | (e & QCOW2_OFLAG_COPIED)) ||
-					 !host_ok(w, host, w->next_host_off)
-				 ? QCOW_ERR_RESUME_MISMATCH
-				 : count_plain(w, clu, host, rw);
+		return e & QCOW2_OFLAG_COMPRESSED ? count_compressed(w, e)
+		       : e != (host | (e & QCOW2_OFLAG_COPIED)) ||
+				       !host_ok(w, host, w->next_host_off)
+			       ? QCOW_ERR_RESUME_MISMATCH
+			       : count_plain(w, clu, host, rw);
 	if (e & QCOW2_OFLAG_COMPRESSED)
 		return 0;
 	want = qcow_writer_refcount(w, host >> w->cluster_bits) == 1
@@ -508,10 +506,9 @@ static errcode_t walk_tables(struct qcow_writer *w, struct ref_walk *rw)
 		for (uint64_t k = 0; !err && t && k < (1ULL << l2_bits); k++)
 			err = walk_entry(w, (i << l2_bits) + k, t + k * 8, rw);
 		if (!err && rw->changed && t == buf)
-			err = w->io->pwrite(
-				w->io, buf, (size_t)w->cluster_size,
-				qcow_load_be64(w->l1 + i * 8) &
-					QCOW2_L1E_OFFSET_MASK);
+			err = w->io->pwrite(w->io, buf, (size_t)w->cluster_size,
+					    qcow_load_be64(w->l1 + i * 8) &
+						    QCOW2_L1E_OFFSET_MASK);
 	}
 	free(buf);
 	return err;

@@ -15,7 +15,6 @@
 
 #include "capture.h"
 #include "capture_base.h"
-#include "qcow_digest.h"
 #include "capture_copy.h"
 #include "capture_info.h"
 #include "capture_resume.h"
@@ -25,6 +24,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "progress.h"
+#include "qcow_digest.h"
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_format.h"
@@ -41,7 +41,7 @@ struct capture {
 	struct extmap map;
 	struct output out;
 	struct progress prog;
-	uint64_t size;	       /* of the image: the filesystem's */
+	uint64_t size; /* of the image: the filesystem's */
 	unsigned cluster_bits;
 	unsigned warnings_shown;
 	struct qcow_reader *base; /* --base, with its chain */
@@ -49,9 +49,9 @@ struct capture {
 	struct qcow_digest_entry *base_dg; /* its chain's digests, if any */
 	uint64_t n_base_dg;
 	struct fsread_scrub_report scrubbed; /* -s: of the last pass */
-	struct capture_resume resume; /* --resume */
-	bool partial_existed;	      /* ... found a partial image */
-	bool partial_kept;	      /* ... and kept this run's */
+	struct capture_resume resume;	     /* --resume */
+	bool partial_existed;		     /* ... found a partial image */
+	bool partial_kept;		     /* ... and kept this run's */
 };
 
 static void on_warn(void *ctx, uint32_t ino, errcode_t err, const char *msg)
@@ -209,12 +209,12 @@ static errcode_t map_source(struct capture *c)
 		fputs("Scanning inodes...\n", stderr);
 	progress_start(&c->prog, c->o->progress && !c->o->e2image_voice,
 		       "mapping", c->info.inodes_count, false);
-	err = fsread_map(c->fs,
-			 (c->o->all_data ? FSREAD_MAP_ALL_DATA : 0) |
-				 (c->o->scrub ? FSREAD_MAP_SCRUB : 0) |
-				 (raw_onto_device(c->o) ? FSREAD_MAP_WHOLE_ITABLES
-							: 0),
-			 &c->map, &c->stats);
+	err = fsread_map(
+		c->fs,
+		(c->o->all_data ? FSREAD_MAP_ALL_DATA : 0) |
+			(c->o->scrub ? FSREAD_MAP_SCRUB : 0) |
+			(raw_onto_device(c->o) ? FSREAD_MAP_WHOLE_ITABLES : 0),
+		&c->map, &c->stats);
 	if (!err)
 		c->prog.done = c->prog.total;
 	progress_end(&c->prog);
@@ -322,8 +322,8 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
 	ext->data = text;
 	ext->len = (uint32_t)capture_info_format(
-		text, room < text_cap ? room : text_cap, c->o->source,
-		&c->info, c->o->all_data, c->o->scrub, c->o->scrub_keep);
+		text, room < text_cap ? room : text_cap, c->o->source, &c->info,
+		c->o->all_data, c->o->scrub, c->o->scrub_keep);
 	wo->exts = ext;
 	wo->n_exts = ext->len ? 1 : 0;
 }
@@ -357,8 +357,8 @@ static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
  * mount or a change through libext2fs rewrites it).
  */
 static errcode_t resume_identity(struct capture *c,
-				 const struct qcow_writer_opts *wo,
-				 char **out, size_t *len)
+				 const struct qcow_writer_opts *wo, char **out,
+				 size_t *len)
 {
 	size_t n = c->map.n * 16;
 	uint8_t *runs = malloc(n ? n : 1), *sb = malloc(c->info.block_size);
@@ -510,8 +510,7 @@ static errcode_t open_target(struct capture *c)
 		err = output_open_in_place(&c->out, c->o->image,
 					   c->o->overwrite, &what);
 	else
-		err = output_open(&c->out, c->o->image, c->o->overwrite,
-				  &what);
+		err = output_open(&c->out, c->o->image, c->o->overwrite, &what);
 	if (err == ENOTSUP)
 		fprintf(stderr,
 			"e2qcow: --resume needs IMAGE to be a file; '%s' is "
@@ -572,12 +571,15 @@ static void list_unreadable(struct capture *c, const struct extmap *bad)
 {
 	size_t n = bad->n < UNREADABLE_LISTED ? bad->n : UNREADABLE_LISTED;
 
-	fprintf(stderr, "e2qcow: %llu unreadable blocks, zero-filled in the "
-			"image:",
+	fprintf(stderr,
+		"e2qcow: %llu unreadable blocks, zero-filled in the "
+		"image:",
 		(unsigned long long)extmap_total(bad));
 	for (size_t i = 0; i < n; i++) {
 		fprintf(stderr, "%s ",
-			i ? "," : bad->runs[0].count == 1 ? " block" : " blocks");
+			i			  ? ","
+			: bad->runs[0].count == 1 ? " block"
+						  : " blocks");
 		print_run(stderr, &bad->runs[i]);
 	}
 	if (bad->n > n)
@@ -608,8 +610,8 @@ static void report_summary(struct capture *c)
 			"e2qcow: captured %llu metadata and %llu data blocks "
 			"of %u bytes from '%s'\n",
 			(unsigned long long)st->meta_blocks,
-			(unsigned long long)st->data_blocks,
-			c->info.block_size, c->o->source);
+			(unsigned long long)st->data_blocks, c->info.block_size,
+			c->o->source);
 }
 
 /* -s: what was scrubbed, on stderr (a bug report's reader wants it too). */
@@ -814,8 +816,9 @@ static int run(struct capture *c)
 		if (c->partial_kept)
 			report_kept(c);
 		else if (err == FSREAD_ERR_CANCELLED || interrupt_requested())
-			fprintf(stderr, "e2qcow: interrupted by signal %d; no "
-					"image written\n",
+			fprintf(stderr,
+				"e2qcow: interrupted by signal %d; no "
+				"image written\n",
 				interrupt_signal());
 		if (c->o->resume && !c->partial_kept) {
 			c->out.keep_tmp = false; /* nothing to go on from */

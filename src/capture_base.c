@@ -19,8 +19,8 @@
 
 #include "capture_base.h"
 #include "capture_info.h"
-#include "qcow_err.h"
 #include "cli.h"
+#include "qcow_err.h"
 
 #define SB_OFFSET 1024
 

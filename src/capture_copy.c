@@ -26,16 +26,17 @@
 
 struct copy_worker {
 	struct qcow_compressor *comp;
-	uint8_t *zbuf;	 /* SLOT_BYTES: cluster i's result at i << bits */
+	uint8_t *zbuf;	/* SLOT_BYTES: cluster i's result at i << bits */
 	uint32_t *zlen; /* per cluster of a slot */
 };
 
 struct copy_state {
 	struct capture_copy *cc;
-	uint64_t align; /* slot boundaries: block, or cluster when compressing */
-	size_t run;	/* reader position in the map */
-	uint64_t at;	/* blocks of map->runs[run] already read */
-	uint64_t done;	/* bytes read, for progress */
+	uint64_t
+		align; /* slot boundaries: block, or cluster when compressing */
+	size_t run;    /* reader position in the map */
+	uint64_t at;   /* blocks of map->runs[run] already read */
+	uint64_t done; /* bytes read, for progress */
 	bool read_failed;
 	struct copy_worker *workers;
 };
@@ -51,8 +52,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 /* May the next run, at byte @b, join a slot filled up to @filled? */
-static bool joins_slot(const struct copy_state *st, uint64_t b,
-		       uint64_t filled)
+static bool joins_slot(const struct copy_state *st, uint64_t b, uint64_t filled)
 {
 	if (align_down(b, st->align) <= align_up(filled, st->align))
 		return true;
@@ -125,9 +125,9 @@ static errcode_t write_slot(void *ctx, struct pipe_slot *slot)
 {
 	struct copy_state *st = ctx;
 
-	return slot_done(st->cc, st->cc->sink->write(st->cc->sink, slot->off,
-						     slot->buf,
-						     (size_t)slot->len));
+	return slot_done(st->cc,
+			 st->cc->sink->write(st->cc->sink, slot->off, slot->buf,
+					     (size_t)slot->len));
 }
 
 static errcode_t compress_slot(void *ctx, struct pipe_slot *slot)
@@ -141,10 +141,11 @@ static errcode_t compress_slot(void *ctx, struct pipe_slot *slot)
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *in = slot->buf + (i << bits);
 
-		wk->zlen[i] = qcow_buf_is_zero(in, cs)
-				      ? 0
-				      : (uint32_t)qcow_compress_cluster(
-						wk->comp, in, wk->zbuf + (i << bits));
+		wk->zlen[i] =
+			qcow_buf_is_zero(in, cs)
+				? 0
+				: (uint32_t)qcow_compress_cluster(
+					  wk->comp, in, wk->zbuf + (i << bits));
 	}
 	return 0;
 }
@@ -177,8 +178,7 @@ static void free_workers(struct copy_worker *w, unsigned n)
 	free(w);
 }
 
-static errcode_t make_workers(struct capture_copy *cc,
-			      struct copy_worker **out)
+static errcode_t make_workers(struct capture_copy *cc, struct copy_worker **out)
 {
 	struct copy_worker *w = calloc(cc->threads, sizeof(*w));
 	int level = cc->compress_level
@@ -231,7 +231,8 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 	skip_to_start(&st);
 	st.align = cc->block_size;
 	if (!cc->compress || !cc->sink->put_clusters) {
-		/* One writer, in order; the reader runs ahead by a few slots. */
+		/* One writer, in order; the reader runs ahead by a few slots.
+		 */
 		err = pipeline_run(SLOT_BYTES, 4, 1, produce, write_slot, &st);
 	} else {
 		unsigned threads = cc->threads ? cc->threads : 1;
@@ -241,10 +242,9 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 			st.align = 1ULL << cc->cluster_bits;
 		err = make_workers(cc, &st.workers);
 		if (!err)
-			err = pipeline_run_ordered(SLOT_BYTES, threads + 3,
-						   threads, produce,
-						   compress_slot, commit_slot,
-						   &st);
+			err = pipeline_run_ordered(
+				SLOT_BYTES, threads + 3, threads, produce,
+				compress_slot, commit_slot, &st);
 		free_workers(st.workers, threads);
 	}
 	*failed_read = st.read_failed;

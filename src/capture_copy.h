@@ -22,7 +22,7 @@ struct capture_copy {
 	struct fsread_scrub *scrub; /* -s: each block read goes through it */
 	const struct extmap *map;
 	unsigned block_size;
-	uint64_t size;	/* of the filesystem, bytes */
+	uint64_t size; /* of the filesystem, bytes */
 	struct sink *sink;
 	/* Compression (a sink with put_clusters): */
 	bool compress;

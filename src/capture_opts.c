@@ -128,8 +128,8 @@ static int parse_compress(const char *arg, struct capture_opts *o)
 	if (!arg)
 		return 0;
 	if (!strncmp(arg, "zlib", 4) || !strncmp(arg, "zstd", 4)) {
-		o->compress_type = arg[1] == 'l' ? QCOW_COMPRESS_ZLIB
-						 : QCOW_COMPRESS_ZSTD;
+		o->compress_type =
+			arg[1] == 'l' ? QCOW_COMPRESS_ZLIB : QCOW_COMPRESS_ZSTD;
 		level = arg + 4;
 		if (!*level)
 			return 0;
@@ -151,7 +151,8 @@ static int parse_compress(const char *arg, struct capture_opts *o)
 	    v > qcow_compress_max_level(o->compress_type)) {
 		fprintf(stderr,
 			"e2qcow capture: %s levels go from %d to %d: %s\n",
-			o->compress_type == QCOW_COMPRESS_ZLIB ? "zlib" : "zstd",
+			o->compress_type == QCOW_COMPRESS_ZLIB ? "zlib"
+							       : "zstd",
 			qcow_compress_min_level(o->compress_type),
 			qcow_compress_max_level(o->compress_type), arg);
 		return 2;
@@ -299,7 +300,8 @@ static int parse_one(int c, struct capture_opts *o)
 			o->target_offset = v;
 		break;
 	case 't':
-		if (!cli_parse_size(optarg, &v) || !v || v > CAPTURE_MAX_THREADS)
+		if (!cli_parse_size(optarg, &v) || !v ||
+		    v > CAPTURE_MAX_THREADS)
 			return usage_error("threads must be from 1 to 64",
 					   optarg);
 		o->threads = (unsigned)v;
@@ -375,21 +377,24 @@ int capture_parse_args(int argc, char **argv, struct capture_opts *o,
 	if (o->raw && o->compress)
 		return usage_error("compression is for qcow2 output", NULL);
 	if (o->base && (o->raw || o->e2i || o->qcow_version != 3))
-		return usage_error("--base makes a qcow2 version 3 overlay: not "
-				   "with -r, --format or --qcow-version 2",
-				   NULL);
+		return usage_error(
+			"--base makes a qcow2 version 3 overlay: not "
+			"with -r, --format or --qcow-version 2",
+			NULL);
 	if (o->trust_digests && !o->base)
 		return usage_error("--trust-digests goes with --base", NULL);
 	if (o->resume && (o->raw || o->e2i || o->base || o->dry_run))
-		return usage_error("--resume is for qcow2 captures: not with -r, "
-				   "--format, --base or -n",
-				   NULL);
+		return usage_error(
+			"--resume is for qcow2 captures: not with -r, "
+			"--format, --base or -n",
+			NULL);
 	if (o->scrub_keep && !o->scrub)
 		return usage_error("--scrub-keep goes with -s", NULL);
 	if (o->scrub && o->e2i)
-		return usage_error("-s does not go with --format=e2i (libext2fs "
-				   "writes that format from the source as it is)",
-				   NULL);
+		return usage_error(
+			"-s does not go with --format=e2i (libext2fs "
+			"writes that format from the source as it is)",
+			NULL);
 	if (o->compress && o->compress_type == QCOW_COMPRESS_ZSTD &&
 	    o->qcow_version == 2)
 		return usage_error("zstd compression needs --qcow-version 3; "

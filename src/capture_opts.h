@@ -12,36 +12,37 @@
 struct capture_opts {
 	const char *source;
 	const char *image;
-	bool all_data;	  /* -a */
-	bool raw;	  /* -r */
-	bool force;	  /* -f */
-	bool progress;	  /* -p */
-	bool overwrite;	  /* --overwrite */
-	bool no_sync;	  /* --no-sync */
-	bool quiet;	  /* -q: no per-inode warnings, summary only */
-	bool e2image_voice; /* called as e2image: print what it prints, exit
-			       0 when an image is written */
-	uint64_t superblock; /* -b */
-	unsigned block_size; /* -B */
-	unsigned cluster_size; /* -C; 0: the filesystem block size */
-	unsigned qcow_version; /* --qcow-version */
-	bool compress;	       /* -z, --compress */
+	bool all_data;		/* -a */
+	bool raw;		/* -r */
+	bool force;		/* -f */
+	bool progress;		/* -p */
+	bool overwrite;		/* --overwrite */
+	bool no_sync;		/* --no-sync */
+	bool quiet;		/* -q: no per-inode warnings, summary only */
+	bool e2image_voice;	/* called as e2image: print what it prints, exit
+				   0 when an image is written */
+	uint64_t superblock;	/* -b */
+	unsigned block_size;	/* -B */
+	unsigned cluster_size;	/* -C; 0: the filesystem block size */
+	unsigned qcow_version;	/* --qcow-version */
+	bool compress;		/* -z, --compress */
 	unsigned compress_type; /* QCOW_COMPRESS_ZLIB or _ZSTD */
-	int compress_level;    /* 0: the type's default */
-	unsigned threads;      /* -t; 0: one per core */
+	int compress_level;	/* 0: the type's default */
+	unsigned threads;	/* -t; 0: one per core */
 	uint64_t source_offset; /* -o: the filesystem's byte offset in SOURCE */
-	uint64_t target_offset; /* -O: raw output, where the filesystem starts */
+	uint64_t
+		target_offset; /* -O: raw output, where the filesystem starts */
 	bool compare;	       /* --compare: raw output, write only changes */
 	bool dry_run;	       /* -n: list the blocks, write nothing */
 	bool e2i;	       /* --format=e2i: e2image's own format */
-	bool scrub;	       /* -s, --scrub: names, targets, xattrs replaced */
-	unsigned scrub_keep;   /* --scrub-keep: FSREAD_SCRUB_KEEP_* */
-	const char *base;      /* --base: an overlay of this earlier capture */
-	bool trust_digests;    /* --trust-digests: compare with the base by
-				  its digests instead of reading it */
-	int dedup;	       /* --dedup 1, --no-dedup 0, else -1: identical
-				  clusters stored once (default: without -a) */
-	bool resume;	       /* --resume: keep and continue partial images */
+	bool scrub;	     /* -s, --scrub: names, targets, xattrs replaced */
+	unsigned scrub_keep; /* --scrub-keep: FSREAD_SCRUB_KEEP_* */
+	const char *base;    /* --base: an overlay of this earlier capture */
+	bool trust_digests;  /* --trust-digests: compare with the base by
+				its digests instead of reading it */
+	int dedup;	     /* --dedup 1, --no-dedup 0, else -1: identical
+				clusters stored once (default: without -a) */
+	bool resume;	     /* --resume: keep and continue partial images */
 };
 
 /* Worker threads allowed with -t. */

@@ -21,8 +21,7 @@ static void note_time(struct capture_resume *r)
 /* Start from nothing: an empty partial file, a log with the identity. */
 static errcode_t start_afresh(struct capture_resume *r, struct output *out,
 			      const struct qcow_writer_opts *wo,
-			      const void *identity, size_t len,
-			      struct sink **s)
+			      const void *identity, size_t len, struct sink **s)
 {
 	errcode_t err = ftruncate(out->fd, 0) < 0 ? errno : 0;
 
@@ -56,7 +55,8 @@ errcode_t capture_resume_open(struct capture_resume *r, struct output *out,
 		if (!err && !r->log.n)
 			why = "it was stopped before its first checkpoint";
 		else if (!err) {
-			err = sink_qcow_resume(io, wo, r->log.recs, r->log.n, s);
+			err = sink_qcow_resume(io, wo, r->log.recs, r->log.n,
+					       s);
 			if (err)
 				why = error_message(err);
 		}

@@ -16,9 +16,9 @@
 /* Exit statuses (also in the man page). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,     /* nothing written */
+	EXIT_FAILED = 1, /* nothing written */
 	EXIT_USAGE = 2,
-	EXIT_DAMAGED = 3,    /* image written; parts of the source unreadable */
+	EXIT_DAMAGED = 3, /* image written; parts of the source unreadable */
 };
 
 /* Report a usage error of subcommand @cmd on stderr; returns 2. */

@@ -99,13 +99,27 @@ static int parse_one(int c, struct e2image_args *a)
 		a->qcow = c == 'Q';
 		a->raw = c == 'r';
 		break;
-	case 'a': a->all = true; break;
-	case 'f': a->force = true; break;
-	case 'p': a->progress = true; break;
-	case 'c': a->compare = true; break;
-	case 'n': a->dry_run = true; break;
-	case 'I': a->install = true; break;
-	case 's': a->scrub = true; break;
+	case 'a':
+		a->all = true;
+		break;
+	case 'f':
+		a->force = true;
+		break;
+	case 'p':
+		a->progress = true;
+		break;
+	case 'c':
+		a->compare = true;
+		break;
+	case 'n':
+		a->dry_run = true;
+		break;
+	case 'I':
+		a->install = true;
+		break;
+	case 's':
+		a->scrub = true;
+		break;
 	case 'b':
 		/* libext2fs takes the superblock's block as an int. */
 		if (!cli_parse_size(optarg, &v) || !v || v > INT_MAX)

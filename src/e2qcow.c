@@ -11,14 +11,14 @@
 
 #include "capture.h"
 #include "e2image_cli.h"
+#include "fsread_err.h"
 #include "info.h"
 #include "install.h"
-#include "restore.h"
-#include "verify.h"
-#include "fsread_err.h"
 #include "qcow_compress.h"
 #include "qcow_digest.h"
 #include "qcow_err.h"
+#include "restore.h"
+#include "verify.h"
 
 #ifndef E2QCOW_VERSION
 #define E2QCOW_VERSION "unknown"
@@ -77,9 +77,9 @@ static void print_version(void)
 
 	ext2fs_get_library_version(&ext2, NULL);
 	qcow_compress_versions(comp, sizeof(comp));
-	printf("e2qcow %s\nlibext2fs %s, %s, xxhash %u.%u.%u\n",
-	       E2QCOW_VERSION, ext2 ? ext2 : "?", comp, xxh / 10000,
-	       xxh / 100 % 100, xxh % 100);
+	printf("e2qcow %s\nlibext2fs %s, %s, xxhash %u.%u.%u\n", E2QCOW_VERSION,
+	       ext2 ? ext2 : "?", comp, xxh / 10000, xxh / 100 % 100,
+	       xxh % 100);
 }
 
 int main(int argc, char **argv)

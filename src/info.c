@@ -18,11 +18,11 @@
 
 #include "capture.h"
 #include "capture_opts.h"
+#include "cli.h"
 #include "info.h"
 #include "qcow_check.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
-#include "cli.h"
 
 struct feature {
 	int kind; /* 0 incompatible, 1 compatible, 2 autoclear */
@@ -43,14 +43,13 @@ static const struct feature features[] = {
 
 static uint64_t feature_word(const struct qcow_hdr *h, int kind)
 {
-	return kind == 0 ? h->incompatible_features
+	return kind == 0   ? h->incompatible_features
 	       : kind == 1 ? h->compatible_features
 			   : h->autoclear_features;
 }
 
 /* The feature's name, or "bit N" in @buf for bits we have no name for. */
-static const char *feature_name(int kind, unsigned bit, char *buf,
-				size_t cap)
+static const char *feature_name(int kind, unsigned bit, char *buf, size_t cap)
 {
 	for (size_t i = 0; i < sizeof(features) / sizeof(*features); i++)
 		if (features[i].kind == kind && features[i].bit == bit)
@@ -154,8 +153,7 @@ static void json_image(struct qcow_reader *r)
 	json_string(in.path);
 	printf(", \"format\": \"%s\", \"file_size\": %" PRIu64
 	       ", \"virtual_size\": %" PRIu64,
-	       in.raw ? "raw" : "qcow2", in.file_size,
-	       qcow_reader_size(r));
+	       in.raw ? "raw" : "qcow2", in.file_size, qcow_reader_size(r));
 	if (!in.raw) {
 		printf(", \"version\": %u, \"cluster_size\": %u"
 		       ", \"refcount_bits\": %u, \"compression_type\": \"%s\"",
@@ -171,7 +169,8 @@ static void json_image(struct qcow_reader *r)
 		putchar('}');
 		if (!qcow_reader_count_clusters(r, &cc))
 			printf(", \"clusters\": {\"allocated\": %" PRIu64
-			       ", \"zero\": %" PRIu64 ", \"compressed\": %" PRIu64
+			       ", \"zero\": %" PRIu64
+			       ", \"compressed\": %" PRIu64
 			       ", \"unallocated\": %" PRIu64 "}",
 			       cc.allocated, cc.zero, cc.compressed,
 			       cc.unallocated);
@@ -221,8 +220,8 @@ static void text_features(const struct qcow_hdr *h)
 			char buf[32];
 
 			if (w >> bit & 1)
-				printf(" [%s]",
-				       feature_name(kind, bit, buf, sizeof(buf)));
+				printf(" [%s]", feature_name(kind, bit, buf,
+							     sizeof(buf)));
 		}
 		putchar('\n');
 	}
@@ -353,7 +352,8 @@ static int print_check(const struct qcow_check_result *res)
 		       "may corrupt it.\n",
 		       res->corruptions);
 	if (res->leaks)
-		printf("\n%" PRIu64 " leaked clusters were found on the image.\n"
+		printf("\n%" PRIu64
+		       " leaked clusters were found on the image.\n"
 		       "This means waste of disk space, but no harm to data.\n",
 		       res->leaks);
 	if (!res->corruptions && !res->leaks)
@@ -362,15 +362,16 @@ static int print_check(const struct qcow_check_result *res)
 	       "%.2f%% compressed clusters\nImage end offset: %" PRIu64 "\n",
 	       res->allocated_clusters + res->compressed_clusters,
 	       res->guest_clusters,
-	       res->guest_clusters ? 100.0 *
-					     (double)(res->allocated_clusters +
-						      res->compressed_clusters) /
-					     (double)res->guest_clusters
-				   : 0.0,
-	       res->allocated_clusters ? 100.0 *
-						(double)res->fragmented_clusters /
-						(double)res->allocated_clusters
-				       : 0.0,
+	       res->guest_clusters
+		       ? 100.0 *
+				 (double)(res->allocated_clusters +
+					  res->compressed_clusters) /
+				 (double)res->guest_clusters
+		       : 0.0,
+	       res->allocated_clusters
+		       ? 100.0 * (double)res->fragmented_clusters /
+				 (double)res->allocated_clusters
+		       : 0.0,
 	       res->allocated_clusters + res->compressed_clusters
 		       ? 100.0 * (double)res->compressed_clusters /
 				 (double)(res->allocated_clusters +

@@ -30,17 +30,17 @@
 
 #include "capture.h"
 #include "capture_opts.h"
+#include "cli.h"
 #include "extmap.h"
-#include "interrupt.h"
 #include "fsread.h"
 #include "install.h"
 #include "install_e2i.h"
+#include "interrupt.h"
 #include "output.h"
 #include "progress.h"
 #include "qcow_ext2io.h"
 #include "qcow_format.h"
 #include "qcow_reader.h"
-#include "cli.h"
 
 #define INSTALL_CHUNK (4U << 20)
 
@@ -76,8 +76,7 @@ static int usage_error(const char *msg, const char *arg)
 	return cli_usage_error("install", msg, arg);
 }
 
-static int parse_args(int argc, char **argv, struct install_opts *o,
-		      bool *done)
+static int parse_args(int argc, char **argv, struct install_opts *o, bool *done)
 {
 	static const struct option longopts[] = {
 		{ "undo", required_argument, NULL, OPT_UNDO },
@@ -94,16 +93,25 @@ static int parse_args(int argc, char **argv, struct install_opts *o,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "fpO:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o->force = true; break;
-		case 'p': o->progress = true; break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'p':
+			o->progress = true;
+			break;
 		case 'O':
 			if (!cli_parse_size(optarg, &o->offset))
 				return usage_error("bad offset", optarg);
 			break;
-		case OPT_UNDO: o->undo = optarg; break;
-		case OPT_NO_UNDO: o->no_undo = true; break;
+		case OPT_UNDO:
+			o->undo = optarg;
+			break;
+		case OPT_NO_UNDO:
+			o->no_undo = true;
+			break;
 		case OPT_PROGRESS:
-			if (cli_progress_option("install", optarg, &o->progress))
+			if (cli_progress_option("install", optarg,
+						&o->progress))
 				return 2;
 			break;
 		case 'h':
@@ -179,7 +187,8 @@ static errcode_t map_image(struct install *in)
 		in->blocks = install_e2i_blocks(in->e2i);
 		return 0;
 	}
-	struct fsread_opts fo = { .force = in->o->force, .warn = on_warn,
+	struct fsread_opts fo = { .force = in->o->force,
+				  .warn = on_warn,
 				  .cb_ctx = in };
 	struct fsread_stats st;
 	errcode_t err;
@@ -241,8 +250,7 @@ static errcode_t check_device(struct install *in)
 		close(fd);
 		return err;
 	}
-	if ((uint64_t)end < o->offset ||
-	    (uint64_t)end - o->offset < need) {
+	if ((uint64_t)end < o->offset || (uint64_t)end - o->offset < need) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds %lld bytes; the filesystem in '%s' "
 			"needs %llu at offset %llu\n",
@@ -349,8 +357,8 @@ static errcode_t write_blocks(struct install *in, io_channel ch)
 		const struct extmap_run *run = &in->map.runs[k];
 
 		for (uint64_t at = 0; !err && at < run->count;) {
-			uint64_t n = run->count - at < per ? run->count - at
-							   : per;
+			uint64_t n =
+				run->count - at < per ? run->count - at : per;
 
 			err = fsread_read(in->fs, run->start + at, n, buf,
 					  NULL);
@@ -404,7 +412,8 @@ static int install(struct install *in)
 	if (err || close_err) {
 		com_err("e2qcow", err ? err : close_err,
 			"while installing onto '%s'%s%s", in->o->device,
-			in->undo_path ? "; what was replaced so far is in " : "",
+			in->undo_path ? "; what was replaced so far is in "
+				      : "",
 			in->undo_path ? in->undo_path : "");
 		return EXIT_FAILED;
 	}

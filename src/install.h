@@ -13,7 +13,7 @@ struct install_opts {
 	const char *image, *device;
 	const char *undo; /* NULL: the default name */
 	bool no_undo, force, progress;
-	uint64_t offset;  /* -O: where the filesystem starts in the device */
+	uint64_t offset; /* -O: where the filesystem starts in the device */
 };
 
 int install_main(int argc, char **argv);

@@ -19,9 +19,9 @@
 errcode_t install_e2i_open(const char *path, ext2_filsys *fs,
 			   struct fsread_info *info)
 {
-	errcode_t err = ext2fs_open(path,
-				    EXT2_FLAG_IMAGE_FILE | EXT2_FLAG_64BITS, 0,
-				    0, unix_io_manager, fs);
+	errcode_t err =
+		ext2fs_open(path, EXT2_FLAG_IMAGE_FILE | EXT2_FLAG_64BITS, 0, 0,
+			    unix_io_manager, fs);
 
 	if (!err)
 		err = ext2fs_read_bitmaps(*fs);

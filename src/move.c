@@ -20,8 +20,8 @@
 
 #include "capture.h"
 #include "extmap.h"
-#include "interrupt.h"
 #include "fsread.h"
+#include "interrupt.h"
 #include "move.h"
 #include "output.h"
 #include "qcow_io.h"
@@ -38,7 +38,8 @@ static errcode_t move_runs(struct qcow_io *io, const struct extmap *map,
 	errcode_t err = buf ? 0 : ENOMEM;
 
 	for (size_t k = 0; !err && k < map->n; k++) {
-		const struct extmap_run *run = &map->runs[up ? map->n - 1 - k : k];
+		const struct extmap_run *run =
+			&map->runs[up ? map->n - 1 - k : k];
 
 		for (uint64_t done = 0; !err && done < run->count;) {
 			uint64_t n = run->count - done < per ? run->count - done
@@ -94,8 +95,9 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 		if (err)
 			com_err("e2qcow", err, "while mapping '%s'", path);
 		else
-			fprintf(stderr, "e2qcow: '%s' is damaged (%llu "
-					"problems); not moving it\n",
+			fprintf(stderr,
+				"e2qcow: '%s' is damaged (%llu "
+				"problems); not moving it\n",
 				path, (unsigned long long)st.warnings);
 		extmap_free(&map);
 		return EXIT_FAILED;
@@ -125,8 +127,9 @@ int move_in_place(const char *path, uint64_t from, uint64_t to, bool force)
 	close(fd);
 	extmap_free(&map);
 	if (err) {
-		com_err("e2qcow", err, "while moving the filesystem in '%s'; "
-				       "it may be damaged at both places",
+		com_err("e2qcow", err,
+			"while moving the filesystem in '%s'; "
+			"it may be damaged at both places",
 			path);
 		return EXIT_FAILED;
 	}

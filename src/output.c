@@ -37,7 +37,8 @@ static char *name_beside(const char *path, const char *suffix)
 	char *name = NULL;
 
 	if (copy && dir &&
-	    asprintf(&name, "%s/.%s.e2qcow-%s", dir, basename(copy), suffix) < 0)
+	    asprintf(&name, "%s/.%s.e2qcow-%s", dir, basename(copy), suffix) <
+		    0)
 		name = NULL;
 	free(copy);
 	free(dir);

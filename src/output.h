@@ -22,15 +22,15 @@ enum output_kind { OUTPUT_FILE, OUTPUT_DEVICE, OUTPUT_STREAM };
 
 struct output {
 	enum output_kind kind;
-	const char *path;	/* as the user gave it, or where a symbolic
-				   link it gave points */
-	char *resolved;		/* that link's target, owned */
-	char *tmp_path;		/* OUTPUT_FILE: the temporary name */
+	const char *path; /* as the user gave it, or where a symbolic
+			     link it gave points */
+	char *resolved;	  /* that link's target, owned */
+	char *tmp_path;	  /* OUTPUT_FILE: the temporary name */
 	int fd;
 	bool overwrite;
-	bool in_place;		/* OUTPUT_FILE written where it is */
-	bool keep_tmp;		/* abort leaves tmp_path (to resume) */
-	uint64_t device_size;	/* OUTPUT_DEVICE */
+	bool in_place;	      /* OUTPUT_FILE written where it is */
+	bool keep_tmp;	      /* abort leaves tmp_path (to resume) */
+	uint64_t device_size; /* OUTPUT_DEVICE */
 };
 
 /*

@@ -64,7 +64,8 @@ static int find_slot(const struct pipeline *p, enum slot_state want)
 
 	for (unsigned i = 0; i < p->nslots; i++)
 		if (p->state[i] == want &&
-		    (best < 0 || (want == SLOT_FULL && p->seq[i] < p->seq[best])))
+		    (best < 0 ||
+		     (want == SLOT_FULL && p->seq[i] < p->seq[best])))
 			best = (int)i;
 	return best;
 }
@@ -168,9 +169,9 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
-		       unsigned nconsumers, pipe_produce_fn produce,
-		       pipe_consume_fn consume, void *ctx)
+errcode_t pipeline_run(size_t slot_bytes, unsigned nslots, unsigned nconsumers,
+		       pipe_produce_fn produce, pipe_consume_fn consume,
+		       void *ctx)
 {
 	return pipeline_run_ordered(slot_bytes, nslots, nconsumers, produce,
 				    consume, NULL, ctx);

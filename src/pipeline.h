@@ -21,9 +21,9 @@
 #include <et/com_err.h>
 
 struct pipe_slot {
-	uint8_t *buf;	 /* slot_bytes of room (scratch for the consumer
-			  * when zero is set) */
-	uint64_t off;	 /* what the producer says it holds */
+	uint8_t *buf; /* slot_bytes of room (scratch for the consumer
+		       * when zero is set) */
+	uint64_t off; /* what the producer says it holds */
 	uint64_t len;
 	bool zero;	 /* len bytes of zeros, nothing in buf */
 	bool end;	 /* no more slots after this one (len may be 0) */
@@ -38,9 +38,9 @@ typedef errcode_t (*pipe_consume_fn)(void *ctx, struct pipe_slot *slot);
 /* The most consumer threads a pipeline runs. */
 #define PIPELINE_MAX_CONSUMERS 64
 
-errcode_t pipeline_run(size_t slot_bytes, unsigned nslots,
-		       unsigned nconsumers, pipe_produce_fn produce,
-		       pipe_consume_fn consume, void *ctx);
+errcode_t pipeline_run(size_t slot_bytes, unsigned nslots, unsigned nconsumers,
+		       pipe_produce_fn produce, pipe_consume_fn consume,
+		       void *ctx);
 
 /* The same, with @commit run after @consume, in production order. */
 errcode_t pipeline_run_ordered(size_t slot_bytes, unsigned nslots,

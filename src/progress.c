@@ -40,15 +40,15 @@ static void draw_json(const struct progress *p, double t, bool final)
 {
 	double elapsed = t - p->start;
 	double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
-	double pct = p->total ? 100.0 * (double)p->done / (double)p->total
-			      : 100.0;
+	double pct =
+		p->total ? 100.0 * (double)p->done / (double)p->total : 100.0;
 
 	fprintf(stderr,
 		"{\"phase\":\"%s\",\"done\":%llu,\"total\":%llu,"
 		"\"unit\":\"%s\",\"percent\":%.1f,\"rate\":%.0f,\"eta\":",
 		p->label, (unsigned long long)p->done,
-		(unsigned long long)p->total, p->bytes ? "bytes" : "items",
-		pct, rate);
+		(unsigned long long)p->total, p->bytes ? "bytes" : "items", pct,
+		rate);
 	if (final)
 		fputs("0", stderr);
 	else if (rate > 0)
@@ -66,8 +66,8 @@ static void draw(struct progress *p, double t, bool final)
 		return;
 	}
 	double elapsed = t - p->start;
-	double pct = p->total ? 100.0 * (double)p->done / (double)p->total
-			      : 100.0;
+	double pct =
+		p->total ? 100.0 * (double)p->done / (double)p->total : 100.0;
 	double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
 	double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
 
@@ -113,8 +113,8 @@ static int draw_e2image(const struct progress *p)
 		       e2image_percent(done, total));
 }
 
-void progress_start_e2image(struct progress *p, bool enabled,
-			    uint64_t total, unsigned block_size)
+void progress_start_e2image(struct progress *p, bool enabled, uint64_t total,
+			    unsigned block_size)
 {
 	progress_start(p, enabled, "copying", total, true);
 	p->e2image_bs = block_size ? block_size : 1;

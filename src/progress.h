@@ -15,7 +15,7 @@ struct progress {
 	const char *label;
 	uint64_t total, done;
 	double start, last;
-	bool bytes; /* show MB/s (else a plain count) */
+	bool bytes;	     /* show MB/s (else a plain count) */
 	unsigned e2image_bs; /* e2image's lines, in blocks of this size */
 	int drawn;	     /* ... and how many characters the last drew */
 };
@@ -42,7 +42,7 @@ void progress_end(struct progress *p);
  * "Copied N / M blocks (P%) in HH:MM:SS at R MB/s"; @total in bytes,
  * counted in blocks of @block_size.
  */
-void progress_start_e2image(struct progress *p, bool enabled,
-			    uint64_t total, unsigned block_size);
+void progress_start_e2image(struct progress *p, bool enabled, uint64_t total,
+			    unsigned block_size);
 
 #endif

@@ -82,8 +82,8 @@ static errcode_t ch_read64(io_channel ch, unsigned long long block, int count,
 {
 	struct chan *c = ch->private_data;
 	uint64_t bs = (uint64_t)ch->block_size;
-	uint64_t len = count < 0 ? (uint64_t)-(int64_t)count
-				 : (uint64_t)count * bs;
+	uint64_t len =
+		count < 0 ? (uint64_t) - (int64_t)count : (uint64_t)count * bs;
 	uint64_t size = qcow_reader_size(c->r), off;
 	errcode_t err;
 
@@ -112,8 +112,8 @@ static errcode_t ch_read(io_channel ch, unsigned long block, int count,
 	return ch_read64(ch, block, count, data);
 }
 
-static errcode_t ch_write64(io_channel ch, unsigned long long block,
-			    int count, const void *data)
+static errcode_t ch_write64(io_channel ch, unsigned long long block, int count,
+			    const void *data)
 {
 	(void)ch, (void)block, (void)count, (void)data;
 	return EROFS;
@@ -125,8 +125,8 @@ static errcode_t ch_write(io_channel ch, unsigned long block, int count,
 	return ch_write64(ch, block, count, data);
 }
 
-static errcode_t ch_write_byte(io_channel ch, unsigned long offset,
-			       int count, const void *data)
+static errcode_t ch_write_byte(io_channel ch, unsigned long offset, int count,
+			       const void *data)
 {
 	(void)ch, (void)offset, (void)count, (void)data;
 	return EROFS;

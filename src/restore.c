@@ -43,8 +43,12 @@
 #define COMPARE_BLOCK 4096U
 
 enum {
-	OPT_OVERWRITE = 256, OPT_WRITE_ZEROS, OPT_NO_SYNC, OPT_TARGET_IS_ZERO,
-	OPT_PROGRESS, OPT_RESUME
+	OPT_OVERWRITE = 256,
+	OPT_WRITE_ZEROS,
+	OPT_NO_SYNC,
+	OPT_TARGET_IS_ZERO,
+	OPT_PROGRESS,
+	OPT_RESUME
 };
 
 static void usage(FILE *f)
@@ -85,8 +89,7 @@ static int usage_error(const char *msg, const char *arg)
 	return cli_usage_error("restore", msg, arg);
 }
 
-static int parse_args(int argc, char **argv, struct restore_opts *o,
-		      bool *done)
+static int parse_args(int argc, char **argv, struct restore_opts *o, bool *done)
 {
 	static const struct option longopts[] = {
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
@@ -136,7 +139,8 @@ static int parse_args(int argc, char **argv, struct restore_opts *o,
 			o->target_is_zero = true;
 			break;
 		case OPT_PROGRESS:
-			if (cli_progress_option("restore", optarg, &o->progress))
+			if (cli_progress_option("restore", optarg,
+						&o->progress))
 				return 2;
 			break;
 		case 'h':
@@ -164,7 +168,8 @@ static errcode_t check_device(const struct restore_opts *o,
 			"e2qcow: device '%s' holds %llu bytes; the image needs "
 			"%llu at offset %llu\n",
 			o->target, (unsigned long long)out->device_size,
-			(unsigned long long)size, (unsigned long long)o->offset);
+			(unsigned long long)size,
+			(unsigned long long)o->offset);
 		return ENOSPC;
 	}
 	return 0;
@@ -202,16 +207,17 @@ static errcode_t open_target(const struct restore_opts *o, struct output *out,
 	if (err)
 		return err;
 	if (o->compare && !strcmp(o->target, "-")) {
-		fprintf(stderr, "e2qcow: -c and --resume compare with what "
-				"TARGET holds: standard output holds nothing\n");
+		fprintf(stderr,
+			"e2qcow: -c and --resume compare with what "
+			"TARGET holds: standard output holds nothing\n");
 		return EINVAL;
 	}
 	/* -c asks for the target in place: a file that exists is updated,
 	 * not replaced. */
 	err = o->offset || o->compare
-		? output_open_in_place(out, o->target,
-				       o->overwrite || o->compare, &what)
-		: output_open(out, o->target, o->overwrite, &what);
+		      ? output_open_in_place(out, o->target,
+					     o->overwrite || o->compare, &what)
+		      : output_open(out, o->target, o->overwrite, &what);
 	if (err == EEXIST)
 		fprintf(stderr,
 			"e2qcow: '%s' already exists; use --overwrite to "
@@ -353,13 +359,13 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 	return err;
 }
 
-static errcode_t copy_image(const struct restore_opts *o,
-			    struct qcow_reader *r, struct qcow_io *io,
-			    struct sink *s, int fd, bool fresh, struct progress *p,
-			    bool *reported)
+static errcode_t copy_image(const struct restore_opts *o, struct qcow_reader *r,
+			    struct qcow_io *io, struct sink *s, int fd,
+			    bool fresh, struct progress *p, bool *reported)
 {
-	struct copy c = { .o = o, .r = r, .io = io, .sink = s, .fresh = fresh,
-			  .p = p };
+	struct copy c = {
+		.o = o, .r = r, .io = io, .sink = s, .fresh = fresh, .p = p
+	};
 	errcode_t err;
 
 	zero_range_init(&c.zr, fd);
@@ -395,8 +401,7 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 			      !o->no_sync, &s);
 	if (!err && o->compare && !fresh)
 		sink_raw_compare(s, COMPARE_BLOCK);
-	progress_start(&p, o->progress, "restoring", qcow_reader_size(r),
-		       true);
+	progress_start(&p, o->progress, "restoring", qcow_reader_size(r), true);
 	if (!err)
 		err = copy_image(o, r, io, s, out.fd, fresh, &p, &reported);
 	if (!err)
@@ -410,12 +415,16 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 		com_err("e2qcow", err, "while writing '%s'", o->target);
 	if (err && (interrupt_requested() || err == EINTR)) {
 		if (fresh)
-			fprintf(stderr, "e2qcow: interrupted; '%s' not "
-					"written\n", o->target);
+			fprintf(stderr,
+				"e2qcow: interrupted; '%s' not "
+				"written\n",
+				o->target);
 		else
-			fprintf(stderr, "e2qcow: interrupted; '%s' is partly "
-					"written: run the same command with "
-					"--resume to finish it\n", o->target);
+			fprintf(stderr,
+				"e2qcow: interrupted; '%s' is partly "
+				"written: run the same command with "
+				"--resume to finish it\n",
+				o->target);
 	}
 	sink_free(s);
 	qcow_io_free(io);
@@ -446,7 +455,9 @@ static int spool_stdin(const struct restore_opts *o)
 		com_err("e2qcow", errno,
 			"while making a temporary file in '%s' to hold the "
 			"image from standard input",
-			tdir ? tdir : dir ? dir : "/tmp");
+			tdir  ? tdir
+			: dir ? dir
+			      : "/tmp");
 		free(copy);
 		return -1;
 	}
@@ -466,8 +477,7 @@ static int spool_stdin(const struct restore_opts *o)
 
 /* A spooled image names nothing beside it: no backing or data file. */
 static errcode_t open_spooled(int fd, const struct qcow_reader_opts *ro,
-			      struct qcow_reader **r,
-			      struct qcow_open_error *e)
+			      struct qcow_reader **r, struct qcow_open_error *e)
 {
 	struct qcow_reader_opts bare = *ro;
 	struct qcow_reader_info info;

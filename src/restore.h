@@ -13,7 +13,7 @@ struct restore_opts {
 	const char *image, *target; /* image "-": standard input */
 	bool progress, overwrite, force, write_zeros, no_sync;
 	bool target_is_zero; /* --target-is-zero: never zero anything */
-	bool compare; /* -c, --resume: in place, write only what differs */
+	bool compare;	 /* -c, --resume: in place, write only what differs */
 	uint64_t offset; /* -O: where in the target the disk starts */
 };
 

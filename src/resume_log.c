@@ -62,8 +62,7 @@ static size_t frame_at(const uint8_t *p, size_t left, uint32_t *type,
 {
 	uint64_t n;
 
-	if (left < FRAME_HEAD + FRAME_TAIL ||
-	    qcow_load_be32(p) != FRAME_MAGIC)
+	if (left < FRAME_HEAD + FRAME_TAIL || qcow_load_be32(p) != FRAME_MAGIC)
 		return 0;
 	*type = qcow_load_be32(p + 4);
 	n = qcow_load_be64(p + 8);
@@ -216,8 +215,8 @@ errcode_t resume_log_start(struct resume_log *l, const void *identity,
 	l->recs = NULL;
 	l->buf = NULL;
 	l->n = l->appended = 0;
-	l->fd = open(l->path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
+	l->fd = open(l->path,
+		     O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (l->fd < 0)
 		return errno;
 	if (fchmod(l->fd, 0600) < 0)

@@ -23,7 +23,7 @@
 struct resume_log {
 	char *path;
 	int fd;
-	uint8_t *buf; /* the file as loaded */
+	uint8_t *buf;			 /* the file as loaded */
 	struct qcow_writer_record *recs; /* loaded records, into buf */
 	size_t n;
 	size_t appended;

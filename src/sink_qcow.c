@@ -22,8 +22,8 @@ static errcode_t qs_put_clusters(struct sink *s, uint64_t off, size_t n,
 				 const uint8_t *raw, const uint8_t *zdata,
 				 const uint32_t *zlen)
 {
-	return qcow_writer_put_clusters(((struct qcow_sink *)s)->w, off, n,
-					raw, zdata, zlen);
+	return qcow_writer_put_clusters(((struct qcow_sink *)s)->w, off, n, raw,
+					zdata, zlen);
 }
 
 static errcode_t qs_finish(struct sink *s)

@@ -91,9 +91,9 @@ static errcode_t write_skipping_zeros(struct raw_sink *r, uint64_t off,
 			i += n;
 		}
 		if (i > start) {
-			errcode_t err = r->io->pwrite(r->io, buf + start,
-						      i - start,
-						      r->base + off + start);
+			errcode_t err =
+				r->io->pwrite(r->io, buf + start, i - start,
+					      r->base + off + start);
 			if (err)
 				return err;
 		}

@@ -19,11 +19,11 @@
 #include "capture.h"
 #include "capture_info.h"
 #include "capture_opts.h"
+#include "cli.h"
 #include "fsread.h"
 #include "qcow_digest.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
-#include "cli.h"
 #include "verify.h"
 
 #define VERIFY_DIFFER 2
@@ -51,8 +51,8 @@ static void usage(FILE *f)
 }
 
 /* One guest cluster as the image reads it, zero past the guest end. */
-static errcode_t read_cluster(struct qcow_reader *r, uint64_t clu,
-			      uint64_t cs, uint8_t *buf)
+static errcode_t read_cluster(struct qcow_reader *r, uint64_t clu, uint64_t cs,
+			      uint8_t *buf)
 {
 	uint64_t off = clu * cs, size = qcow_reader_size(r);
 	uint64_t len = size - off < cs ? size - off : cs;
@@ -88,8 +88,8 @@ static errcode_t check_coverage(struct qcow_reader *r, uint64_t cs,
 
 	while (off < size) {
 		uint64_t zero = 0, data = 0;
-		errcode_t err = qcow_reader_zero_run(r, off, size - off, &zero,
-						     &data);
+		errcode_t err =
+			qcow_reader_zero_run(r, off, size - off, &zero, &data);
 
 		if (err)
 			return err;
@@ -227,12 +227,12 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	/* Scrubbed as the capture scrubbed: by a stage seeing the same
 	 * blocks in the same order. */
 	if (!err && (flags & FSREAD_MAP_SCRUB))
-		err = fsread_scrub_new(fs,
-				       (flags & FSREAD_MAP_ALL_DATA
-						? FSREAD_SCRUB_KEEP_DATA
-						: 0) |
-					       (unsigned)strtoul(keep, NULL, 10),
-				       &scrub);
+		err = fsread_scrub_new(
+			fs,
+			(flags & FSREAD_MAP_ALL_DATA ? FSREAD_SCRUB_KEEP_DATA
+						     : 0) |
+				(unsigned)strtoul(keep, NULL, 10),
+			&scrub);
 	a = malloc(SOURCE_CHUNK);
 	b = malloc(SOURCE_CHUNK);
 	if (!err && (!a || !b))
@@ -243,7 +243,8 @@ static int verify_source(struct qcow_reader *img, const char *image,
 		uint64_t per = SOURCE_CHUNK / fi.block_size;
 
 		for (uint64_t k = 0; !err && k < run->count; k += per) {
-			uint64_t n = run->count - k < per ? run->count - k : per;
+			uint64_t n =
+				run->count - k < per ? run->count - k : per;
 			uint64_t off = (run->start + k) * fi.block_size;
 
 			err = fsread_read(fs, run->start + k, n, a, NULL);
@@ -252,7 +253,8 @@ static int verify_source(struct qcow_reader *img, const char *image,
 							  n, a);
 			if (!err)
 				err = qcow_reader_pread(
-					img, b, (size_t)(n * fi.block_size), off);
+					img, b, (size_t)(n * fi.block_size),
+					off);
 			for (uint64_t j = 0; !err && j < n; j++) {
 				size_t at = (size_t)(j * fi.block_size);
 
@@ -352,8 +354,8 @@ int verify_main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else {
-			return cli_usage_error("verify",
-					       "invalid option", argv[optind - 1]);
+			return cli_usage_error("verify", "invalid option",
+					       argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)

@@ -24,8 +24,8 @@
 #define MAX_GROUPS 4096U
 #define MAX_BLOCKS_READ 8192U
 
-static void read_all(struct fsread *fs, const struct extmap *map,
-		     unsigned bs, struct fsread_scrub *s)
+static void read_all(struct fsread *fs, const struct extmap *map, unsigned bs,
+		     struct fsread_scrub *s)
 {
 	uint8_t *buf = malloc((size_t)bs * 16);
 	uint64_t budget = MAX_BLOCKS_READ;
@@ -40,8 +40,8 @@ static void read_all(struct fsread *fs, const struct extmap *map,
 				n = budget;
 			if (fsread_read(fs, map->runs[i].start + at, n, buf,
 					NULL) ||
-			    (s && fsread_scrub_blocks(s, map->runs[i].start + at,
-						      n, buf)))
+			    (s && fsread_scrub_blocks(
+					  s, map->runs[i].start + at, n, buf)))
 				break;
 			at += n;
 			budget -= n;
@@ -85,8 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsread_get_info(fs, &info);
 	extmap_init(&map);
 	if (info.group_count <= MAX_GROUPS &&
-	    !fsread_map(fs, FSREAD_MAP_SCRUB |
-				    (size & 1 ? FSREAD_MAP_ALL_DATA : 0),
+	    !fsread_map(fs,
+			FSREAD_MAP_SCRUB | (size & 1 ? FSREAD_MAP_ALL_DATA : 0),
 			&map, &st) &&
 	    !fsread_scrub_new(fs, size & 1 ? FSREAD_SCRUB_KEEP_DATA : 0, &s))
 		read_all(fs, &map, info.block_size, s);

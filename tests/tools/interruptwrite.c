@@ -42,8 +42,9 @@ static void count(int fd, ssize_t n)
 	written += (unsigned long long)n;
 	if (written > strtoull(after, NULL, 0)) {
 		raised = 1;
-		raise(getenv("INTERRUPT_SIGNAL") ? atoi(getenv("INTERRUPT_SIGNAL"))
-						 : SIGINT);
+		raise(getenv("INTERRUPT_SIGNAL")
+			      ? atoi(getenv("INTERRUPT_SIGNAL"))
+			      : SIGINT);
 	}
 }
 

@@ -23,10 +23,14 @@ static uint64_t parse(const char *s)
 	uint64_t v = strtoull(s, &end, 10);
 
 	switch (*end) {
-	case 'k': return v << 10;
-	case 'M': return v << 20;
-	case 'G': return v << 30;
-	default: return v;
+	case 'k':
+		return v << 10;
+	case 'M':
+		return v << 20;
+	case 'G':
+		return v << 30;
+	default:
+		return v;
 	}
 }
 

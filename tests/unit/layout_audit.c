@@ -51,8 +51,8 @@ static bool is_zero(const uint8_t *p, uint64_t len)
 	return true;
 }
 
-static const char *check_refcounts(const struct audit *c,
-				   const uint16_t *refs, uint64_t nclu)
+static const char *check_refcounts(const struct audit *c, const uint16_t *refs,
+				   uint64_t nclu)
 {
 	const uint8_t *h = c->img;
 	uint64_t cs = 1ULL << c->cluster_bits;
@@ -75,7 +75,7 @@ static const char *check_refcounts(const struct audit *c,
 		/* Only the quiet head after the header may go unused, and
 		 * then it holds nothing. */
 		if (!rc && !(clu && clu * cs < QUIET_HEAD &&
-				 is_zero(c->img + clu * cs, cs)))
+			     is_zero(c->img + clu * cs, cs)))
 			return "unreferenced cluster in the file";
 	}
 	return NULL;
@@ -92,16 +92,17 @@ static const char *check_copied(const struct audit *c, const uint16_t *refs)
 		for (uint64_t j = 0; l2 && j < cs / 8; j++) {
 			uint64_t d = be64(c->img + l2 + j * 8);
 
-			if (d && !(d & COPIED) != (refs[(d & OFF_MASK) >>
-							c->cluster_bits] > 1))
+			if (d &&
+			    !(d & COPIED) !=
+				    (refs[(d & OFF_MASK) >> c->cluster_bits] >
+				     1))
 				return "OFLAG_COPIED does not match the refcount";
 		}
 	}
 	return NULL;
 }
 
-const char *audit_image(const uint8_t *img, size_t len,
-			     struct audit *c)
+const char *audit_image(const uint8_t *img, size_t len, struct audit *c)
 {
 	uint64_t cs, nclu, rt_off, rt_clusters;
 	const char *err = NULL;
@@ -180,8 +181,8 @@ static uint64_t lookup(const struct audit *c, uint64_t clu)
 	return be64(c->img + l2 + (clu % l2_entries) * 8) & OFF_MASK;
 }
 
-const char *audit_read(const struct audit *c, uint64_t off,
-			    uint8_t *buf, size_t len)
+const char *audit_read(const struct audit *c, uint64_t off, uint8_t *buf,
+		       size_t len)
 {
 	uint64_t cs = 1ULL << c->cluster_bits;
 

@@ -110,9 +110,8 @@ static blk64_t file_block(const char *img, ext2_ino_t ino, blk64_t lblk)
 	ext2_filsys fs = open_ext2fs(img, 0);
 	blk64_t pblk = 0;
 
-	assert_int_equal(ext2fs_bmap2(fs, ino, NULL, NULL, 0, lblk, NULL,
-				      &pblk),
-			 0);
+	assert_int_equal(
+		ext2fs_bmap2(fs, ino, NULL, NULL, 0, lblk, NULL, &pblk), 0);
 	ext2fs_close_free(&fs);
 	return pblk;
 }
@@ -141,8 +140,8 @@ static void test_metadata_and_data(void **state)
 
 	map(f, 0, &m, &st);
 	assert_int_equal(st.warnings, 0);
-	assert_true(extmap_contains(&m, 1));	 /* primary superblock */
-	assert_true(extmap_contains(&m, 2));	 /* descriptors */
+	assert_true(extmap_contains(&m, 1));	/* primary superblock */
+	assert_true(extmap_contains(&m, 2));	/* descriptors */
 	assert_true(extmap_contains(&m, 8193)); /* backup superblock */
 	assert_true(extmap_contains(&m, root));
 	assert_false(extmap_contains(&m, data)); /* no file data */
@@ -275,7 +274,8 @@ int main(void)
 	 * one before left. */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metadata_and_data),
-		cmocka_unit_test(test_broken_extent_node_costs_only_its_subtree),
+		cmocka_unit_test(
+			test_broken_extent_node_costs_only_its_subtree),
 		cmocka_unit_test(test_group_outside_filesystem),
 		cmocka_unit_test(test_backup_superblock_fallback),
 		cmocka_unit_test(test_not_a_filesystem),

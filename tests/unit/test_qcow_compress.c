@@ -101,7 +101,8 @@ static void test_pwrite_path(void **state)
 				if (n > GUEST_SIZE - off)
 					n = (size_t)(GUEST_SIZE - off);
 				assert_int_equal(
-					qcow_writer_pwrite(w, off, g + off, n), 0);
+					qcow_writer_pwrite(w, off, g + off, n),
+					0);
 				off += n;
 			}
 			assert_int_equal(qcow_writer_finish(w), 0);
@@ -122,9 +123,9 @@ static void put_all(struct qcow_writer *w, struct qcow_compressor *c,
 		for (size_t i = 0; i < per; i++)
 			zlen[i] = (uint32_t)qcow_compress_cluster(
 				c, g + off + i * cs, z + i * cs);
-		assert_int_equal(qcow_writer_put_clusters(w, off, per, g + off,
-							  z, zlen),
-				 0);
+		assert_int_equal(
+			qcow_writer_put_clusters(w, off, per, g + off, z, zlen),
+			0);
 	}
 }
 
@@ -144,11 +145,11 @@ static void test_put_clusters_path(void **state)
 			struct qcow_writer *w;
 
 			assert_non_null(z);
-			assert_int_equal(qcow_compressor_create(
-						 type,
-						 qcow_compress_default_level(type),
-						 bits, &c),
-					 0);
+			assert_int_equal(
+				qcow_compressor_create(
+					type, qcow_compress_default_level(type),
+					bits, &c),
+				0);
 			assert_int_equal(qcow_io_mem_create(&io), 0);
 			w = start(io, bits, type);
 			put_all(w, c, g, bits, z, zlen);
@@ -160,12 +161,12 @@ static void test_put_clusters_path(void **state)
 			/* Offsets may not go back, nor leave clusters. */
 			assert_int_equal(qcow_io_mem_create(&io), 0);
 			w = start(io, bits, type);
-			assert_int_equal(qcow_writer_put_clusters(w, cs, 1, g, z,
-								  zlen),
-					 0);
-			assert_int_equal(qcow_writer_put_clusters(w, 0, 1, g, z,
-								  zlen),
-					 QCOW_ERR_OUT_OF_ORDER_WRITE);
+			assert_int_equal(
+				qcow_writer_put_clusters(w, cs, 1, g, z, zlen),
+				0);
+			assert_int_equal(
+				qcow_writer_put_clusters(w, 0, 1, g, z, zlen),
+				QCOW_ERR_OUT_OF_ORDER_WRITE);
 			qcow_writer_free(w);
 			qcow_io_free(io);
 			qcow_compressor_free(c);

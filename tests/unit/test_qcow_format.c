@@ -16,20 +16,20 @@
 
 /* A version-3 header as qemu-img writes it for a 1 GiB, 64 KiB image. */
 static const uint8_t v3_header[112] = {
-	'Q', 'F', 'I', 0xfb, 0, 0, 0, 3,	/* magic, version */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* backing file offset */
-	0, 0, 0, 0, 0, 0, 0, 16,		/* backing size, cluster_bits */
-	0, 0, 0, 0, 0x40, 0, 0, 0,		/* size 1 GiB */
-	0, 0, 0, 0, 0, 0, 0, 2,			/* crypt, l1_size 2 */
-	0, 0, 0, 0, 0, 3, 0, 0,			/* l1 offset 0x30000 */
-	0, 0, 0, 0, 0, 1, 0, 0,			/* reftable 0x10000 */
-	0, 0, 0, 1, 0, 0, 0, 0,			/* reftable clusters, snaps */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* snapshots offset */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* incompatible */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* compatible */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* autoclear */
-	0, 0, 0, 4, 0, 0, 0, 112,		/* refcount order, hdr len */
-	0, 0, 0, 0, 0, 0, 0, 0,			/* compression type, pad */
+	'Q', 'F', 'I', 0xfb, 0,	   0, 0, 3,   /* magic, version */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* backing file offset */
+	0,   0,	  0,   0,    0,	   0, 0, 16,  /* backing size, cluster_bits */
+	0,   0,	  0,   0,    0x40, 0, 0, 0,   /* size 1 GiB */
+	0,   0,	  0,   0,    0,	   0, 0, 2,   /* crypt, l1_size 2 */
+	0,   0,	  0,   0,    0,	   3, 0, 0,   /* l1 offset 0x30000 */
+	0,   0,	  0,   0,    0,	   1, 0, 0,   /* reftable 0x10000 */
+	0,   0,	  0,   1,    0,	   0, 0, 0,   /* reftable clusters, snaps */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* snapshots offset */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* incompatible */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* compatible */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* autoclear */
+	0,   0,	  0,   4,    0,	   0, 0, 112, /* refcount order, hdr len */
+	0,   0,	  0,   0,    0,	   0, 0, 0,   /* compression type, pad */
 };
 
 static struct qcow_hdr v3_struct(void)
@@ -134,11 +134,13 @@ static void test_ext_append(void **state)
 
 	(void)state;
 	memset(buf, 0xff, sizeof(buf));
-	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 0x12345678,
-					 "abc", 3),
-			 0);
+	assert_int_equal(
+		qcow_ext_append(buf, sizeof(buf), &pos, 0x12345678, "abc", 3),
+		0);
 	assert_int_equal(pos, 16); /* 8 header + 3 data padded to 8 */
-	assert_memory_equal(buf, "\x12\x34\x56\x78\0\0\0\x03" "abc\0\0\0\0\0",
+	assert_memory_equal(buf,
+			    "\x12\x34\x56\x78\0\0\0\x03"
+			    "abc\0\0\0\0\0",
 			    16);
 	/* 64 - 16 = 48 left: 8 header + 32 data + 8 end marker fits... */
 	assert_int_equal(qcow_ext_append(buf, sizeof(buf), &pos, 1, data, 32),

@@ -230,10 +230,11 @@ static void test_overflowing_sums(void **state)
 		uint64_t v;
 		errcode_t want;
 	} cases[] = {
-		{ 24, 8, UINT64_MAX, QCOW_ERR_TOO_BIG },	 /* size */
+		{ 24, 8, UINT64_MAX, QCOW_ERR_TOO_BIG }, /* size */
 		{ 24, 8, UINT64_MAX - CS + 1, QCOW_ERR_TOO_BIG },
 		{ 40, 8, UINT64_MAX - CS + 1, QCOW_ERR_BAD_TABLE }, /* L1 */
-		{ 48, 8, UINT64_MAX - CS + 1, QCOW_ERR_BAD_TABLE }, /* reftable */
+		{ 48, 8, UINT64_MAX - CS + 1,
+		  QCOW_ERR_BAD_TABLE }, /* reftable */
 		{ 56, 4, UINT32_MAX, QCOW_ERR_BAD_TABLE },
 		{ 64, 8, UINT64_MAX - CS + 1, QCOW_ERR_BAD_SNAPSHOT },
 	};
@@ -288,9 +289,8 @@ static void test_compressed_past_end(void **state)
 	struct outcome o;
 
 	(void)state;
-	qcow_store_be64(img.b + l2_off(&img), (1ULL << 62) |
-						      sectors << shift |
-						      (img.len - 100));
+	qcow_store_be64(img.b + l2_off(&img),
+			(1ULL << 62) | sectors << shift | (img.len - 100));
 	o = run(&img);
 	assert_int_equal(o.open, 0);
 	assert_int_equal(o.read, QCOW_ERR_BAD_COMPRESSED);

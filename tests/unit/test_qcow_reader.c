@@ -244,10 +244,9 @@ static void test_truncated(void **state)
 		qcow_io_free(io);
 	}
 	/* Cut before the L1 table: refused at open. */
-	assert_int_equal(
-		qcow_io_mem_create_from(img->bytes, (size_t)l1_offset(img),
-					&io),
-		0);
+	assert_int_equal(qcow_io_mem_create_from(img->bytes,
+						 (size_t)l1_offset(img), &io),
+			 0);
 	assert_int_equal(qcow_reader_open_io(io, &ro, &r), QCOW_ERR_BAD_TABLE);
 	qcow_io_free(io);
 }

@@ -52,8 +52,8 @@ static void make_pieces(void)
 
 		if (kind == 2)
 			off += 100; /* unaligned, inside a cluster */
-		pieces[i] = (struct piece){ off, len,
-					    kind == 4 ? 0 : (i % 7) + 1 };
+		pieces[i] =
+			(struct piece){ off, len, kind == 4 ? 0 : (i % 7) + 1 };
 		off += len + (i % 4 == 3 ? (1ULL << 20) + CS : 0);
 		off = (off + 511) & ~511ULL;
 	}
@@ -283,7 +283,8 @@ static void test_records_checked(void **state)
 	{
 		struct qcow_io *cut;
 
-		assert_int_equal(qcow_io_mem_create_from(img, len / 2, &cut), 0);
+		assert_int_equal(qcow_io_mem_create_from(img, len / 2, &cut),
+				 0);
 		assert_int_equal(qcow_writer_resume(cut, &o, rs.r, rs.n, &w),
 				 QCOW_ERR_RESUME_MISMATCH);
 		qcow_io_free(cut);
@@ -299,8 +300,8 @@ static void test_records_checked(void **state)
 		for (size_t off = (128U << 10); off + CS <= len; off += CS)
 			copy[off + 17] ^= 0x55;
 		assert_int_equal(qcow_io_mem_create_from(copy, len, &bad), 0);
-		assert_int_not_equal(qcow_writer_resume(bad, &o, rs.r, rs.n, &w),
-				     0);
+		assert_int_not_equal(
+			qcow_writer_resume(bad, &o, rs.r, rs.n, &w), 0);
 		qcow_io_free(bad);
 		free(copy);
 	}

@@ -38,8 +38,8 @@ static uint8_t *piece_data(const struct piece *p)
 /* Writers made by write_pieces() share identical clusters. */
 static bool use_dedup;
 
-static errcode_t write_pieces(struct qcow_io *io, unsigned bits,
-			      uint64_t size, const struct piece *ps, size_t n,
+static errcode_t write_pieces(struct qcow_io *io, unsigned bits, uint64_t size,
+			      const struct piece *ps, size_t n,
 			      const struct qcow_writer_stats *plan,
 			      struct qcow_writer_stats *stats)
 {
@@ -94,12 +94,12 @@ static void round_trip(unsigned bits, uint64_t size, const struct piece *ps,
 static void test_all_cluster_sizes(void **state)
 {
 	const struct piece ps[] = {
-		{ 0, 1024, 1 },		/* the first block */
-		{ 4096, 8192, 2 },	/* a run */
-		{ 20000, 100, 3 },	/* unaligned, in a partial cluster */
-		{ 20200, 50, 4 },	/* same cluster, later piece */
-		{ 65536, 4096, 0 },	/* zeros: not stored */
-		{ 3 << 20, 65536, 5 },	/* far away: another L2 table */
+		{ 0, 1024, 1 },	       /* the first block */
+		{ 4096, 8192, 2 },     /* a run */
+		{ 20000, 100, 3 },     /* unaligned, in a partial cluster */
+		{ 20200, 50, 4 },      /* same cluster, later piece */
+		{ 65536, 4096, 0 },    /* zeros: not stored */
+		{ 3 << 20, 65536, 5 }, /* far away: another L2 table */
 		{ (16 << 20) - 512, 512, 6 }, /* the very end */
 	};
 	(void)state;
@@ -136,7 +136,8 @@ static void test_zero_clusters_not_stored(void **state)
 static void test_l2_addressing_beyond_32_bits(void **state)
 {
 	const uint64_t far = (1ULL << 33) * 65536; /* cluster 2^33 */
-	const struct piece ps[] = { { 0, 512, 1 }, { far, 65536, 2 },
+	const struct piece ps[] = { { 0, 512, 1 },
+				    { far, 65536, 2 },
 				    { far + (1ULL << 40), 4096, 3 } };
 	struct audit c;
 	struct qcow_io *io;
@@ -304,8 +305,8 @@ struct fault_io {
 	int fail_at, calls;
 };
 
-static errcode_t fault_pwrite(struct qcow_io *io, const void *buf,
-			      size_t len, uint64_t off)
+static errcode_t fault_pwrite(struct qcow_io *io, const void *buf, size_t len,
+			      uint64_t off)
 {
 	struct fault_io *f = (struct fault_io *)io;
 
@@ -334,7 +335,8 @@ static errcode_t fault_sync(struct qcow_io *io)
 
 static void test_failure_at_every_call(void **state)
 {
-	const struct piece ps[] = { { 0, 2 << 20, 1 }, { 9 << 20, 4096, 2 },
+	const struct piece ps[] = { { 0, 2 << 20, 1 },
+				    { 9 << 20, 4096, 2 },
 				    { 30 << 20, 6 << 20, 3 } };
 	int n;
 

@@ -84,7 +84,8 @@ static void test_generator(void **state)
 	assert_memory_not_equal(a, c, sizeof(a));
 	assert_int_equal(ca, cb);
 	for (size_t i = 0; i < sizeof(a); i++)
-		assert_true(in_set(a[i], "abcdefghijklmnopqrstuvwxyz0123456789"));
+		assert_true(
+			in_set(a[i], "abcdefghijklmnopqrstuvwxyz0123456789"));
 	/* The next draw differs from the first. */
 	scrub_gen_chars(12, &ca, b, sizeof(b), false);
 	assert_memory_not_equal(a, b, sizeof(a));
