@@ -42,13 +42,13 @@ errcode_t fsread_scrub_new(struct fsread *r, unsigned keep,
 
 		if (t->runs[i].role != SCRUB_DIR)
 			continue;
-		d = scrub_dir_state(s, t->runs[i].ino);
-		if (!d || !scrub_dir_add_run(d, i))
+		d = fsread_scrub_dir_state(s, t->runs[i].ino);
+		if (!d || !fsread_scrub_dir_add_run(d, i))
 			s->fatal = ENOMEM;
 		else
 			d->blocks_left += t->runs[i].count;
 	}
-	err = s->fatal ? s->fatal : scrub_journal_plan(s);
+	err = s->fatal ? s->fatal : fsread_scrub_journal_plan(s);
 	if (err) {
 		fsread_scrub_free(s);
 		return err;
@@ -61,7 +61,7 @@ void fsread_scrub_free(struct fsread_scrub *s)
 {
 	if (!s)
 		return;
-	scrub_dirs_free(s);
+	fsread_scrub_dirs_free(s);
 	free(s->jblocks);
 	free(s->patches);
 	free(s->mask);
@@ -69,8 +69,8 @@ void fsread_scrub_free(struct fsread_scrub *s)
 	free(s);
 }
 
-int scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
-		  const struct scrub_run **run)
+int fsread_scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
+			 const struct scrub_run **run)
 {
 	const struct scrub_run *runs[1];
 
@@ -104,19 +104,19 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 
 	switch (run->role) {
 	case SCRUB_DIR:
-		scrub_dir_block(s, run->ino, blk, buf, false);
-		d = scrub_dir_state(s, run->ino);
+		fsread_scrub_dir_block(s, run->ino, blk, buf, false);
+		d = fsread_scrub_dir_state(s, run->ino);
 		if (live && d)
-			scrub_dir_done(d);
+			fsread_scrub_dir_done(d);
 		break;
 	case SCRUB_PROBE:
-		scrub_dir_block(s, run->ino, blk, buf, true);
+		fsread_scrub_dir_block(s, run->ino, blk, buf, true);
 		break;
 	case SCRUB_SYMLINK:
-		scrub_symlink_block(s, run->ino, run->size, buf);
+		fsread_scrub_symlink_block(s, run->ino, run->size, buf);
 		break;
 	case SCRUB_EA_BLOCK:
-		scrub_ea_block(s, blk, buf);
+		fsread_scrub_ea_block(s, blk, buf);
 		break;
 	case SCRUB_EA_VALUE:
 		/* e2fsck checks the entry's hash against the one the xattr
@@ -125,34 +125,35 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		s->rep.xattr_values++;
 		break;
 	case SCRUB_EXTENT:
-		scrub_extent_block(s, run->ino, blk, buf);
+		fsread_scrub_extent_block(s, run->ino, blk, buf);
 		break;
 	case SCRUB_BLOCK_MAP:
 	case SCRUB_RGDT:
-		scrub_block_numbers(s, buf, bs,
-				    ext2fs_blocks_count(s->r->fs->super));
+		fsread_scrub_block_numbers(
+			s, buf, bs, ext2fs_blocks_count(s->r->fs->super));
 		s->rep.kept_block_maps++;
 		break;
 	case SCRUB_QUOTA:
-		scrub_text_runs(buf, bs);
+		fsread_scrub_text_runs(buf, bs);
 		s->rep.kept_quota++;
 		break;
 	case SCRUB_ORPHAN:
 		/* Inode numbers, then a tail of magic and checksum. */
-		scrub_block_numbers(s, buf, bs - 8,
-				    (uint64_t)s->r->fs->super->s_inodes_count +
-					    1);
+		fsread_scrub_block_numbers(
+			s, buf, bs - 8,
+			(uint64_t)s->r->fs->super->s_inodes_count + 1);
 		s->rep.kept_orphan++;
 		break;
 	case SCRUB_ITABLE:
-		scrub_itable_block(s, run->ino, run->size, blk, buf);
+		fsread_scrub_itable_block(s, run->ino, run->size, blk, buf);
 		break;
 	case SCRUB_BITMAP:
 		/* A directory block's old names read as bits: the names go,
 		 * whatever bits they were. */
-		if (scrub_looks_like_dir(buf, (unsigned)bs))
-			scrub_dir_block(s, 0, blk, buf, false);
-		scrub_text_runs(buf, run->size < bs ? (size_t)run->size : bs);
+		if (fsread_scrub_looks_like_dir(buf, (unsigned)bs))
+			fsread_scrub_dir_block(s, 0, blk, buf, false);
+		fsread_scrub_text_runs(buf,
+				       run->size < bs ? (size_t)run->size : bs);
 		if (run->size < s->r->fs->blocksize)
 			scrub_bitmap_tail(buf + run->size,
 					  s->r->fs->blocksize -
@@ -160,21 +161,21 @@ static void apply_role(struct fsread_scrub *s, const struct scrub_run *run,
 		s->rep.kept_bitmaps++;
 		break;
 	case SCRUB_MMP:
-		scrub_mmp_block(s, buf);
+		fsread_scrub_mmp_block(s, buf);
 		break;
 	case SCRUB_DESC:
-		scrub_desc_block(s, run->size + (blk - run->start), buf);
+		fsread_scrub_desc_block(s, run->size + (blk - run->start), buf);
 		break;
 	case SCRUB_SUPER:
-		scrub_super_block(s, buf, (size_t)run->size);
+		fsread_scrub_super_block(s, buf, (size_t)run->size);
 		break;
 	default:
 		break;
 	}
 }
 
-int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
-		      bool live)
+int fsread_scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
+			     bool live)
 {
 	const struct scrub_run *runs[MAX_ROLES];
 	size_t n = fsread_roles_at(s->roles, blk, runs, MAX_ROLES);
@@ -220,13 +221,13 @@ int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
 	return runs[0]->role;
 }
 
-void scrub_count_copy(struct fsread_scrub *s, uint64_t blk)
+void fsread_scrub_count_copy(struct fsread_scrub *s, uint64_t blk)
 {
 	const struct scrub_run *run;
 	struct dir_state *d;
 
-	if (scrub_role_of(s, blk, &run) == SCRUB_DIR &&
-	    (d = scrub_dir_state(s, run->ino)) != NULL)
+	if (fsread_scrub_role_of(s, blk, &run) == SCRUB_DIR &&
+	    (d = fsread_scrub_dir_state(s, run->ino)) != NULL)
 		d->blocks_left++;
 }
 
@@ -237,9 +238,9 @@ errcode_t fsread_scrub_blocks(struct fsread_scrub *s, uint64_t blk,
 	uint8_t *buf = data;
 
 	for (uint64_t i = 0; i < count && !s->fatal; i++, buf += bs) {
-		if (s->jn && scrub_is_journal(s, blk + i))
-			scrub_journal_block(s, blk + i, buf);
-		else if (scrub_as_fs_block(s, blk + i, buf, true))
+		if (s->jn && fsread_scrub_is_journal(s, blk + i))
+			fsread_scrub_journal_block(s, blk + i, buf);
+		else if (fsread_scrub_as_fs_block(s, blk + i, buf, true))
 			continue;
 		else if (s->keep_data)
 			s->rep.kept_data++;

@@ -45,8 +45,8 @@ static void free_state(struct dir_state *d)
 {
 	if (!d)
 		return;
-	scrub_names_free(d->names);
-	scrub_pools_free(d->pools);
+	fsread_scrub_names_free(d->names);
+	fsread_scrub_pools_free(d->pools);
 	free(d->leaves);
 	free(d->runs);
 	free(d);
@@ -183,7 +183,7 @@ static size_t dx_root_entries(const uint8_t *buf)
 	return DX_ROOT_INFO + buf[DX_ROOT_INFO + 5];
 }
 
-bool scrub_dir_add_run(struct dir_state *d, size_t i)
+bool fsread_scrub_dir_add_run(struct dir_state *d, size_t i)
 {
 	if (!push((void **)&d->runs, &d->n_runs, sizeof(*d->runs)))
 		return false;
@@ -209,7 +209,8 @@ static void reserve_block(struct fsread_scrub *s, struct dir_state *d,
 		    len > rec - DIRENT_HDR)
 			break;
 		if (len && !is_dot(buf + off + DIRENT_HDR, len) &&
-		    !scrub_names_reserve(d->names, buf + off + DIRENT_HDR, len))
+		    !fsread_scrub_names_reserve(d->names,
+						buf + off + DIRENT_HDR, len))
 			s->fatal = ENOMEM;
 		off += rec;
 	}
@@ -316,7 +317,7 @@ static bool grow_dirs(struct fsread_scrub *s)
 }
 
 /* The state of directory @ino, made on first use (NULL: no memory). */
-struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino)
+struct dir_state *fsread_scrub_dir_state(struct fsread_scrub *s, uint32_t ino)
 {
 	struct dir_state *d;
 	size_t i;
@@ -327,20 +328,20 @@ struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino)
 	if (s->dirs[i])
 		return s->dirs[i];
 	d = calloc(1, sizeof(*d));
-	if (!d || !(d->names = scrub_names_new())) {
+	if (!d || !(d->names = fsread_scrub_names_new())) {
 		free(d);
 		return NULL;
 	}
 	d->ino = ino;
 	if (ino == EXT2_ROOT_INO)
-		scrub_names_reserve(d->names, (const uint8_t *)"lost+found",
-				    10);
+		fsread_scrub_names_reserve(d->names,
+					   (const uint8_t *)"lost+found", 10);
 	s->dirs[i] = d;
 	s->dirs_n++;
 	return d;
 }
 
-void scrub_dirs_free(struct fsread_scrub *s)
+void fsread_scrub_dirs_free(struct fsread_scrub *s)
 {
 	for (size_t i = 0; i < s->dirs_cap; i++)
 		free_state(s->dirs[i]);
@@ -354,12 +355,12 @@ void scrub_dirs_free(struct fsread_scrub *s)
  * longer needed (the journal's copies were scrubbed first, in the plan).
  * Its slot stays, emptied of names, so the table needs no deletion.
  */
-void scrub_dir_done(struct dir_state *d)
+void fsread_scrub_dir_done(struct dir_state *d)
 {
 	if (d->blocks_left && --d->blocks_left == 0) {
-		scrub_names_free(d->names);
-		d->names = scrub_names_new();
-		scrub_pools_free(d->pools);
+		fsread_scrub_names_free(d->names);
+		d->names = fsread_scrub_names_new();
+		fsread_scrub_pools_free(d->pools);
 		d->pools = NULL;
 		free(d->leaves);
 		d->leaves = NULL;
@@ -377,8 +378,9 @@ static const struct leaf_range *leaf_of(const struct dir_state *d,
 			   : NULL;
 }
 
-uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
-			 const uint8_t *name, size_t len)
+uint32_t fsread_scrub_name_hash(struct fsread_scrub *s,
+				const struct dir_state *d, const uint8_t *name,
+				size_t len)
 {
 	ext2_filsys fs = s->r->fs;
 	ext2_dirhash_t h = 0;
@@ -466,11 +468,11 @@ static void draw(struct fsread_scrub *s, struct dir_state *d,
 	 * all taken at this length. */
 	for (unsigned wide = 0; wide < 2 && !have_free; wide++) {
 		for (uint64_t t = 0; t < 4096 + budget; t++) {
-			scrub_gen_chars(d->ino, &d->counter, cand, len,
-					wide && !d->casefold);
+			fsread_scrub_gen_chars(d->ino, &d->counter, cand, len,
+					       wide && !d->casefold);
 			keep_shape(d, orig, cand, len, bad_utf8);
 			if (is_dot(cand, len) ||
-			    scrub_names_used(d->names, cand, len))
+			    fsread_scrub_names_used(d->names, cand, len))
 				continue;
 			if (!have_free) {
 				memcpy(out, cand, len);
@@ -478,8 +480,8 @@ static void draw(struct fsread_scrub *s, struct dir_state *d,
 			}
 			if (!leaf || hashed++ >= budget)
 				break;
-			if (side_of(leaf, scrub_name_hash(s, d, cand, len)) ==
-			    side) {
+			if (side_of(leaf, fsread_scrub_name_hash(
+						  s, d, cand, len)) == side) {
 				memcpy(out, cand, len);
 				return;
 			}
@@ -491,7 +493,7 @@ static void draw(struct fsread_scrub *s, struct dir_state *d,
 		return;
 	}
 	/* Every name of this length is taken: share one (counted). */
-	scrub_gen_chars(d->ino, &d->counter, out, len, !d->casefold);
+	fsread_scrub_gen_chars(d->ino, &d->counter, out, len, !d->casefold);
 	keep_shape(d, orig, out, len, bad_utf8);
 	s->rep.dup_names++;
 }
@@ -514,19 +516,19 @@ static bool from_pool(struct fsread_scrub *s, struct dir_state *d,
 	if (memchr(orig, '/', len) || memchr(orig, 0, len) ||
 	    (d->casefold && !valid_utf8(orig, len)))
 		return false;
-	side = side_of(leaf, scrub_name_hash(s, d, orig, len));
+	side = side_of(leaf, fsread_scrub_name_hash(s, d, orig, len));
 	if (side < 0)
 		return leaf->min &&
-		       scrub_pool_draw(s, d, 0, leaf->min - 1, out, len);
+		       fsread_scrub_pool_draw(s, d, 0, leaf->min - 1, out, len);
 	if (side > 0)
 		return leaf->max != UINT32_MAX &&
-		       scrub_pool_draw(s, d, leaf->max + 1, UINT32_MAX, out,
-				       len);
-	return scrub_pool_draw(s, d, leaf->min, leaf->max, out, len);
+		       fsread_scrub_pool_draw(s, d, leaf->max + 1, UINT32_MAX,
+					      out, len);
+	return fsread_scrub_pool_draw(s, d, leaf->min, leaf->max, out, len);
 }
 
-void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
-		    uint8_t *name, size_t len)
+void fsread_scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
+			   uint64_t pblk, uint8_t *name, size_t len)
 {
 	const struct leaf_range *leaf;
 	const uint8_t *prev;
@@ -536,7 +538,7 @@ void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
 	    (d->ino == EXT2_ROOT_INO && len == 10 &&
 	     !memcmp(name, "lost+found", 10)))
 		return;
-	prev = scrub_names_lookup(d->names, name, len);
+	prev = fsread_scrub_names_lookup(d->names, name, len);
 	if (prev) {
 		memcpy(name, prev, len);
 		s->rep.names++;
@@ -545,9 +547,11 @@ void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
 	leaf = d->htree ? leaf_of(d, pblk) : NULL;
 	if (!leaf || !from_pool(s, d, leaf, name, repl, len))
 		draw(s, d, leaf,
-		     leaf ? side_of(leaf, scrub_name_hash(s, d, name, len)) : 0,
+		     leaf ? side_of(leaf,
+				    fsread_scrub_name_hash(s, d, name, len))
+			  : 0,
 		     name, repl, len);
-	if (!scrub_names_add(d->names, name, repl, len))
+	if (!fsread_scrub_names_add(d->names, name, repl, len))
 		s->fatal = ENOMEM;
 	memcpy(name, repl, len);
 	s->rep.names++;
@@ -573,7 +577,7 @@ static bool entries_cover(const uint8_t *p, unsigned len, unsigned bs)
 	return off == len;
 }
 
-bool scrub_looks_like_dir(const uint8_t *p, unsigned bs)
+bool fsread_scrub_looks_like_dir(const uint8_t *p, unsigned bs)
 {
 	return entries_cover(p, bs, bs) ||
 	       (entries_cover(p, bs - TAIL_LEN, bs) &&
@@ -622,7 +626,8 @@ static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 			/* Ciphertext, then the name's hash (8 bytes). */
 			keep = ((name_len + 3) & ~3U) + 8;
 		} else if (!d->encrypted) {
-			scrub_dir_name(s, d, pblk, e + DIRENT_HDR, name_len);
+			fsread_scrub_dir_name(s, d, pblk, e + DIRENT_HDR,
+					      name_len);
 		}
 		if (keep < rec - DIRENT_HDR)
 			memset(e + DIRENT_HDR + keep, 0,
@@ -631,8 +636,8 @@ static void scrub_entries(struct fsread_scrub *s, struct dir_state *d,
 	}
 }
 
-void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
-		   size_t len)
+void fsread_scrub_dirents(struct fsread_scrub *s, struct dir_state *d,
+			  uint8_t *p, size_t len)
 {
 	scrub_entries(s, d, 0, p, len, s->r->fs->blocksize, SIZE_MAX);
 }
@@ -656,13 +661,13 @@ static void scrub_dx_block(const struct dir_state *d, uint8_t *buf, unsigned bs,
 	}
 }
 
-void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
-		     uint8_t *buf, bool probe)
+void fsread_scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
+			    uint8_t *buf, bool probe)
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned bs = fs->blocksize;
 	bool csum_ok;
-	struct dir_state *d = scrub_dir_state(s, ino);
+	struct dir_state *d = fsread_scrub_dir_state(s, ino);
 
 	if (!d) {
 		s->fatal = ENOMEM;
@@ -688,8 +693,8 @@ void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
 			size_t n = buf[off + 6] < 4 ? buf[off + 6] : 4;
 
 			if (!is_dot(buf + off + DIRENT_HDR, n))
-				scrub_dir_name(s, d, pblk,
-					       buf + off + DIRENT_HDR, n);
+				fsread_scrub_dir_name(
+					s, d, pblk, buf + off + DIRENT_HDR, n);
 		}
 		scrub_dx_block(d, buf, bs, DX_ROOT_HDR, dx_root_entries(buf));
 	} else if (d->indexed && pblk != d->root &&

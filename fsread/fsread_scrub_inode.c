@@ -60,7 +60,8 @@ static void scramble_path(uint32_t ino, uint8_t *p, size_t len)
 	for (size_t i = 0; i < end; i++) {
 		if (p[i] == '/')
 			continue;
-		scrub_gen_chars(ino ^ 0x5bd1e995U, &counter, &c, 1, false);
+		fsread_scrub_gen_chars(ino ^ 0x5bd1e995U, &counter, &c, 1,
+				       false);
 		p[i] = c;
 	}
 	memset(p + end, 0, len - end);
@@ -118,8 +119,8 @@ static void new_xattr_name(struct xattr_list *l, unsigned idx, uint8_t *name,
 			   unsigned len)
 {
 	for (unsigned t = 0; t < 1024; t++) {
-		scrub_gen_chars(l->ino ^ 0x27d4eb2fU, &l->counter, name, len,
-				t >= 512);
+		fsread_scrub_gen_chars(l->ino ^ 0x27d4eb2fU, &l->counter, name,
+				       len, t >= 512);
 		if (!name_taken(l, idx, name, len))
 			break;
 	}
@@ -166,11 +167,11 @@ static bool scrub_inline_value(struct xattr_list *l, uint8_t *v, size_t len)
 		scramble_path(l->ino, v, len);
 		return len != 0;
 	case INLINE_DIR: {
-		struct dir_state *d = scrub_dir_state(s, l->ino);
+		struct dir_state *d = fsread_scrub_dir_state(s, l->ino);
 
 		if (!d)
 			return false;
-		scrub_dirents(s, d, v, len);
+		fsread_scrub_dirents(s, d, v, len);
 		return len != 0;
 	}
 	default:
@@ -432,12 +433,12 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	} else if (inl && !encrypted &&
 		   (LINUX_S_ISDIR(mode) ||
 		    looks_like_inline_dir(fs, mode, ib))) {
-		struct dir_state *d = scrub_dir_state(s, ino);
+		struct dir_state *d = fsread_scrub_dir_state(s, ino);
 
 		l->inl = INLINE_DIR;
 		if (d) {
 			/* The parent's inode number, then entries. */
-			scrub_dirents(s, d, ib + 4, I_BLOCK_LEN - 4);
+			fsread_scrub_dirents(s, d, ib + 4, I_BLOCK_LEN - 4);
 			s->rep.inline_dirs++;
 		}
 	} else if (inl && encrypted) {
@@ -447,7 +448,7 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		/* Inline flag and an extent root (damage): e2fsck reports
 		 * which of the two it sees; the root's structure stays. */
 		if (fsread_le16(ib) == FSREAD_EXT_MAGIC) {
-			scrub_extent_node(ib, I_BLOCK_LEN, 0);
+			fsread_scrub_extent_node(ib, I_BLOCK_LEN, 0);
 		} else if (!s->keep_data) {
 			/* With the extents flag too, e2fsck asks whether
 			 * i_block could be a block map: all-ones says no
@@ -459,7 +460,7 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 			s->rep.inline_files++;
 		}
 	} else if (flags & EXT4_EXTENTS_FL) {
-		scrub_extent_node(ib, I_BLOCK_LEN, 0);
+		fsread_scrub_extent_node(ib, I_BLOCK_LEN, 0);
 	} else {
 		bool special = LINUX_S_ISCHR(mode) || LINUX_S_ISBLK(mode) ||
 			       LINUX_S_ISFIFO(mode) || LINUX_S_ISSOCK(mode);
@@ -467,8 +468,8 @@ static bool scrub_i_block(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 		/* A device's first four words are its numbers. */
 		unsigned from = special ? 16 : 0;
 
-		scrub_block_numbers(s, ib + from, I_BLOCK_LEN - from,
-				    ext2fs_blocks_count(fs->super));
+		fsread_scrub_block_numbers(s, ib + from, I_BLOCK_LEN - from,
+					   ext2fs_blocks_count(fs->super));
 	}
 	return memcmp(before, ib, I_BLOCK_LEN) != 0;
 }
@@ -542,7 +543,7 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 
 		memcpy(before, p + I_BLOCK, I_BLOCK_LEN);
 		if (fsread_le32(p + I_FLAGS) & EXT4_EXTENTS_FL)
-			scrub_extent_node(p + I_BLOCK, I_BLOCK_LEN, 0);
+			fsread_scrub_extent_node(p + I_BLOCK, I_BLOCK_LEN, 0);
 		else
 			memset(p + I_BLOCK, 0, I_BLOCK_LEN);
 		changed = memcmp(before, p + I_BLOCK, I_BLOCK_LEN) != 0;
@@ -564,8 +565,8 @@ static void scrub_inode(struct fsread_scrub *s, uint32_t ino, uint8_t *p,
 	}
 }
 
-void scrub_itable_block(struct fsread_scrub *s, uint32_t group,
-			uint64_t first_blk, uint64_t blk, uint8_t *buf)
+void fsread_scrub_itable_block(struct fsread_scrub *s, uint32_t group,
+			       uint64_t first_blk, uint64_t blk, uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned isz = EXT2_INODE_SIZE(fs->super);
@@ -598,7 +599,7 @@ static uint32_t block_hash(const uint8_t *first, const uint8_t *last)
 	return h;
 }
 
-void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
+void fsread_scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned bs = fs->blocksize;
@@ -615,7 +616,7 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 		if (s->shared)
 			return; /* the block's other roles say what it is */
 		for (unsigned i = 0; i < 12; i += 4)
-			if (scrub_could_be_text(buf + i))
+			if (fsread_scrub_could_be_text(buf + i))
 				fsread_put_le32(buf + i, 0xffffffffU);
 		memset(buf + 12, 0, XATTR_HDR - 12);
 		if (looks_like_text(buf + XATTR_HDR, bs - XATTR_HDR))
@@ -650,8 +651,8 @@ void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf)
 	}
 }
 
-void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino, uint64_t size,
-			 uint8_t *buf)
+void fsread_scrub_symlink_block(struct fsread_scrub *s, uint32_t ino,
+				uint64_t size, uint8_t *buf)
 {
 	unsigned bs = s->r->fs->blocksize;
 	struct ext2_inode inode;

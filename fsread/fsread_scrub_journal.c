@@ -208,7 +208,7 @@ static enum copy_kind judge_copy(struct fsread_scrub *s, uint64_t target,
 {
 	unsigned bs = s->r->fs->blocksize;
 	const struct scrub_run *run = NULL;
-	int role = scrub_role_of(s, target, &run);
+	int role = fsread_scrub_role_of(s, target, &run);
 
 	*ino = run ? run->ino : 0;
 	if (role >= SCRUB_STATIC)
@@ -218,7 +218,7 @@ static enum copy_kind judge_copy(struct fsread_scrub *s, uint64_t target,
 					    : (*ino = 0, COPY_EXTENT);
 	if (fsread_le32(buf) == XATTR_MAGIC)
 		return COPY_XATTR;
-	if (scrub_looks_like_dir(buf, bs)) {
+	if (fsread_scrub_looks_like_dir(buf, bs)) {
 		if (role != SCRUB_DIR)
 			*ino = 0;
 		return COPY_DIR;
@@ -228,7 +228,7 @@ static enum copy_kind judge_copy(struct fsread_scrub *s, uint64_t target,
 	return COPY_ZERO;
 }
 
-/* Scrub a copy of @target as judged; @live as in scrub_as_fs_block. */
+/* Scrub a copy of @target as judged; @live as in fsread_scrub_as_fs_block. */
 static void scrub_copy(struct fsread_scrub *s, const struct journal_block *jb,
 		       uint8_t *buf, bool live)
 {
@@ -236,20 +236,20 @@ static void scrub_copy(struct fsread_scrub *s, const struct journal_block *jb,
 
 	switch (jb->kind) {
 	case COPY_HOME:
-		if (!scrub_as_fs_block(s, jb->target, buf, live))
+		if (!fsread_scrub_as_fs_block(s, jb->target, buf, live))
 			memset(buf, 0, s->r->fs->blocksize);
 		break;
 	case COPY_EXTENT:
-		scrub_extent_block(s, jb->ino, jb->target, buf);
+		fsread_scrub_extent_block(s, jb->ino, jb->target, buf);
 		break;
 	case COPY_XATTR:
-		scrub_ea_block(s, jb->target, buf);
+		fsread_scrub_ea_block(s, jb->target, buf);
 		break;
 	case COPY_DIR:
-		scrub_dir_block(s, jb->ino, jb->target, buf, false);
-		d = jb->ino ? scrub_dir_state(s, jb->ino) : NULL;
+		fsread_scrub_dir_block(s, jb->ino, jb->target, buf, false);
+		d = jb->ino ? fsread_scrub_dir_state(s, jb->ino) : NULL;
 		if (live && d)
-			scrub_dir_done(d);
+			fsread_scrub_dir_done(d);
 		break;
 	case COPY_BLOCK_MAP:
 		break;
@@ -286,7 +286,7 @@ static void plan_copy(struct log *g, struct journal_block *d,
 			   ? COPY_ZERO
 			   : (uint8_t)judge_copy(s, target, g->copy, &jb->ino);
 	if (jb->kind == COPY_DIR && jb->ino)
-		scrub_count_copy(s, target);
+		fsread_scrub_count_copy(s, target);
 	scrub_copy(s, jb, g->copy, false);
 	if (escaped && fsread_be32(g->copy) == JBD2_MAGIC)
 		memset(g->copy, 0, 4);
@@ -457,7 +457,7 @@ static void parse_superblock(struct log *g, uint64_t sb_l)
 		walk_log(g, fsread_be32(b + 28), fsread_be32(b + 24));
 }
 
-errcode_t scrub_journal_plan(struct fsread_scrub *s)
+errcode_t fsread_scrub_journal_plan(struct fsread_scrub *s)
 {
 	ext2_filsys fs = s->r->fs;
 	struct log g = { .s = s };
@@ -497,7 +497,7 @@ errcode_t scrub_journal_plan(struct fsread_scrub *s)
 	return err ? err : s->fatal;
 }
 
-bool scrub_is_journal(struct fsread_scrub *s, uint64_t pblk)
+bool fsread_scrub_is_journal(struct fsread_scrub *s, uint64_t pblk)
 {
 	return jblock(s, pblk) != NULL;
 }
@@ -600,7 +600,8 @@ static void scrub_jsb(uint8_t *buf, unsigned bs)
 			csum_ok ? ext2fs_crc32c_le(~0U, buf, JSB_LEN) : stored);
 }
 
-void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf)
+void fsread_scrub_journal_block(struct fsread_scrub *s, uint64_t pblk,
+				uint8_t *buf)
 {
 	struct journal_block *jb = jblock(s, pblk);
 	unsigned bs = s->r->fs->blocksize;

@@ -52,7 +52,8 @@ static uint32_t sb_csum(const uint8_t *sb)
 	return ext2fs_crc32c_le(~0U, sb, SB_FIELD(s_checksum));
 }
 
-void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at)
+void fsread_scrub_super_block(struct fsread_scrub *s, uint8_t *buf,
+			      size_t sb_at)
 {
 	unsigned bs = s->r->fs->blocksize;
 	uint8_t *sb = buf + sb_at;
@@ -83,7 +84,8 @@ void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at)
 	}
 }
 
-void scrub_desc_block(struct fsread_scrub *s, uint64_t index, uint8_t *buf)
+void fsread_scrub_desc_block(struct fsread_scrub *s, uint64_t index,
+			     uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	unsigned bs = fs->blocksize, dsz = EXT2_DESC_SIZE(fs->super);
@@ -97,7 +99,7 @@ void scrub_desc_block(struct fsread_scrub *s, uint64_t index, uint8_t *buf)
 		     (size_t)(bs - (fs->group_desc_count - first) * dsz));
 }
 
-void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
+void fsread_scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	size_t csum_at = offsetof(struct mmp_struct, mmp_checksum);
@@ -137,7 +139,7 @@ static unsigned distinct(const uint8_t *p, size_t len)
 	return n;
 }
 
-size_t scrub_text_runs(uint8_t *buf, size_t len)
+size_t fsread_scrub_text_runs(uint8_t *buf, size_t len)
 {
 	size_t zeroed = 0;
 
@@ -157,7 +159,7 @@ size_t scrub_text_runs(uint8_t *buf, size_t len)
 	return zeroed;
 }
 
-bool scrub_could_be_text(const uint8_t *p)
+bool fsread_scrub_could_be_text(const uint8_t *p)
 {
 	unsigned printable = 0;
 
@@ -172,8 +174,8 @@ bool scrub_could_be_text(const uint8_t *p)
 	return printable >= 2;
 }
 
-void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
-			 uint64_t limit)
+void fsread_scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf,
+				size_t len, uint64_t limit)
 {
 	ext2_filsys fs = s->r->fs;
 
@@ -181,12 +183,12 @@ void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
 		uint32_t v = fsread_le32(buf + i);
 
 		if (v && (v < fs->super->s_first_data_block || v >= limit) &&
-		    scrub_could_be_text(buf + i))
+		    fsread_scrub_could_be_text(buf + i))
 			fsread_put_le32(buf + i, 0xffffffffU);
 	}
 }
 
-bool scrub_extent_node(uint8_t *p, size_t len, size_t tail)
+bool fsread_scrub_extent_node(uint8_t *p, size_t len, size_t tail)
 {
 	struct fsread_ext_hdr h;
 	size_t keep, room = (len - FSREAD_EXT_NODE_HDR) / FSREAD_EXT_ENTRY;
@@ -216,8 +218,8 @@ bool scrub_extent_node(uint8_t *p, size_t len, size_t tail)
 	return zero(p + keep, len - keep) | changed;
 }
 
-void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
-			uint8_t *buf)
+void fsread_scrub_extent_block(struct fsread_scrub *s, uint32_t ino,
+			       uint64_t blk, uint8_t *buf)
 {
 	ext2_filsys fs = s->r->fs;
 	struct ext3_extent_header *eh = (struct ext3_extent_header *)buf;
@@ -229,7 +231,8 @@ void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
 	/* Not an extent node after all: the block's other roles say. */
 	if (s->shared && fsread_le16(buf) != FSREAD_EXT_MAGIC)
 		return;
-	if (scrub_extent_node(buf, fs->blocksize, csum ? 4 : 0) && csum_ok) {
+	if (fsread_scrub_extent_node(buf, fs->blocksize, csum ? 4 : 0) &&
+	    csum_ok) {
 		ext2fs_extent_block_csum_set(fs, ino, eh);
 		s->rep.csums++;
 	}

@@ -48,7 +48,7 @@ static uint32_t fnv1a(const uint8_t *p, size_t len)
 	return h;
 }
 
-struct scrub_names *scrub_names_new(void)
+struct scrub_names *fsread_scrub_names_new(void)
 {
 	struct scrub_names *n = calloc(1, sizeof(*n));
 
@@ -58,13 +58,13 @@ struct scrub_names *scrub_names_new(void)
 	n->by_orig = calloc(n->cap, sizeof(*n->by_orig));
 	n->by_repl = calloc(n->cap, sizeof(*n->by_repl));
 	if (!n->by_orig || !n->by_repl) {
-		scrub_names_free(n);
+		fsread_scrub_names_free(n);
 		return NULL;
 	}
 	return n;
 }
 
-void scrub_names_free(struct scrub_names *n)
+void fsread_scrub_names_free(struct scrub_names *n)
 {
 	if (!n)
 		return;
@@ -122,8 +122,8 @@ static bool grow(struct scrub_names *n)
 	return true;
 }
 
-const uint8_t *scrub_names_lookup(struct scrub_names *n, const uint8_t *name,
-				  size_t len)
+const uint8_t *fsread_scrub_names_lookup(struct scrub_names *n,
+					 const uint8_t *name, size_t len)
 {
 	struct name_slot *s =
 		find(n->by_orig, n->cap, true, name, len, fnv1a(name, len));
@@ -131,7 +131,8 @@ const uint8_t *scrub_names_lookup(struct scrub_names *n, const uint8_t *name,
 	return s->orig ? s->repl : NULL;
 }
 
-bool scrub_names_used(struct scrub_names *n, const uint8_t *name, size_t len)
+bool fsread_scrub_names_used(struct scrub_names *n, const uint8_t *name,
+			     size_t len)
 {
 	return find(n->by_repl, n->cap, false, name, len, fnv1a(name, len))
 		       ->repl != NULL;
@@ -195,13 +196,14 @@ static bool add(struct scrub_names *n, const uint8_t *name, const uint8_t *repl,
 	return true;
 }
 
-bool scrub_names_add(struct scrub_names *n, const uint8_t *name,
-		     const uint8_t *repl, size_t len)
+bool fsread_scrub_names_add(struct scrub_names *n, const uint8_t *name,
+			    const uint8_t *repl, size_t len)
 {
 	return add(n, name, repl, len);
 }
 
-bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name, size_t len)
+bool fsread_scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
+				size_t len)
 {
 	return add(n, NULL, name, len);
 }
@@ -219,8 +221,8 @@ static uint64_t mix64(uint64_t x)
  * stay distinct in casefolded directories too; @wide adds characters for
  * when a short length runs out of those.
  */
-void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out, size_t len,
-		     bool wide)
+void fsread_scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
+			    size_t len, bool wide)
 {
 	static const char narrow_set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	static const char wide_set[] = "abcdefghijklmnopqrstuvwxyz0123456789"

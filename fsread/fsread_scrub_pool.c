@@ -41,7 +41,7 @@ static int cmp_cand(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-void scrub_pools_free(struct scrub_pool *p)
+void fsread_scrub_pools_free(struct scrub_pool *p)
 {
 	while (p) {
 		struct scrub_pool *next = p->next;
@@ -71,9 +71,9 @@ static bool grow(struct fsread_scrub *s, struct dir_state *d,
 	for (size_t i = p->n; i < n; i++) {
 		uint8_t *name = names + i * p->len;
 
-		scrub_gen_chars(d->ino ^ 0x6a09e667U, &p->counter, name, p->len,
-				false);
-		c[i].hash = scrub_name_hash(s, d, name, p->len);
+		fsread_scrub_gen_chars(d->ino ^ 0x6a09e667U, &p->counter, name,
+				       p->len, false);
+		c[i].hash = fsread_scrub_name_hash(s, d, name, p->len);
 		c[i].idx = (uint32_t)i;
 	}
 	qsort(c + p->n, add, sizeof(*c), cmp_cand);
@@ -142,7 +142,7 @@ static bool take(struct dir_state *d, struct scrub_pool *p, uint32_t lo,
 		p->c[i].idx = UINT32_MAX;
 		if ((p->len <= 2 && name[0] == '.' &&
 		     (p->len == 1 || name[1] == '.')) ||
-		    scrub_names_used(d->names, name, p->len))
+		    fsread_scrub_names_used(d->names, name, p->len))
 			continue;
 		memcpy(out, name, p->len);
 		return true;
@@ -150,8 +150,8 @@ static bool take(struct dir_state *d, struct scrub_pool *p, uint32_t lo,
 	return false;
 }
 
-bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d, uint32_t lo,
-		     uint32_t hi, uint8_t *out, size_t len)
+bool fsread_scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
+			    uint32_t lo, uint32_t hi, uint8_t *out, size_t len)
 {
 	struct scrub_pool *p = pool_for(d, len);
 

@@ -7,7 +7,7 @@ pkgs=(build-essential cmake pkg-config e2fsprogs libext2fs-dev comerr-dev
 	zlib1g-dev libzstd-dev libxxhash-dev qemu-utils gzip)
 [ "$what" = test ] && pkgs+=(libcmocka-dev valgrind groff-base
 	bsdextrautils shellcheck python3 debhelper lintian fakeroot
-	bash-completion file)
+	bash-completion file clang-format-14)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -17,52 +17,55 @@
 
 static void test_map_and_used(void **state)
 {
-	struct scrub_names *n = scrub_names_new();
+	struct scrub_names *n = fsread_scrub_names_new();
 	const uint8_t *r;
 
 	(void)state;
 	assert_non_null(n);
-	assert_null(scrub_names_lookup(n, (const uint8_t *)"secret", 6));
-	assert_true(scrub_names_add(n, (const uint8_t *)"secret",
-				    (const uint8_t *)"abc123", 6));
-	r = scrub_names_lookup(n, (const uint8_t *)"secret", 6);
+	assert_null(fsread_scrub_names_lookup(n, (const uint8_t *)"secret", 6));
+	assert_true(fsread_scrub_names_add(n, (const uint8_t *)"secret",
+					   (const uint8_t *)"abc123", 6));
+	r = fsread_scrub_names_lookup(n, (const uint8_t *)"secret", 6);
 	assert_non_null(r);
 	assert_memory_equal(r, "abc123", 6);
-	assert_true(scrub_names_used(n, (const uint8_t *)"abc123", 6));
+	assert_true(fsread_scrub_names_used(n, (const uint8_t *)"abc123", 6));
 	/* The original itself is not taken: only replacements are. */
-	assert_false(scrub_names_used(n, (const uint8_t *)"secret", 6));
+	assert_false(fsread_scrub_names_used(n, (const uint8_t *)"secret", 6));
 	/* Same bytes, other length: another name. */
-	assert_null(scrub_names_lookup(n, (const uint8_t *)"secret", 5));
-	assert_true(scrub_names_reserve(n, (const uint8_t *)"lost+found", 10));
-	assert_true(scrub_names_used(n, (const uint8_t *)"lost+found", 10));
-	assert_null(scrub_names_lookup(n, (const uint8_t *)"lost+found", 10));
-	scrub_names_free(n);
+	assert_null(fsread_scrub_names_lookup(n, (const uint8_t *)"secret", 5));
+	assert_true(fsread_scrub_names_reserve(n, (const uint8_t *)"lost+found",
+					       10));
+	assert_true(
+		fsread_scrub_names_used(n, (const uint8_t *)"lost+found", 10));
+	assert_null(fsread_scrub_names_lookup(n, (const uint8_t *)"lost+found",
+					      10));
+	fsread_scrub_names_free(n);
 }
 
 /* Thousands of entries: the table grows many times, nothing is lost. */
 static void test_growth(void **state)
 {
-	struct scrub_names *n = scrub_names_new();
+	struct scrub_names *n = fsread_scrub_names_new();
 	char orig[16], repl[16];
 
 	(void)state;
 	for (int i = 0; i < 5000; i++) {
 		snprintf(orig, sizeof(orig), "o%07d", i);
 		snprintf(repl, sizeof(repl), "r%07d", i);
-		assert_true(scrub_names_add(n, (uint8_t *)orig, (uint8_t *)repl,
-					    8));
+		assert_true(fsread_scrub_names_add(n, (uint8_t *)orig,
+						   (uint8_t *)repl, 8));
 	}
 	for (int i = 0; i < 5000; i++) {
 		const uint8_t *r;
 
 		snprintf(orig, sizeof(orig), "o%07d", i);
 		snprintf(repl, sizeof(repl), "r%07d", i);
-		r = scrub_names_lookup(n, (uint8_t *)orig, 8);
+		r = fsread_scrub_names_lookup(n, (uint8_t *)orig, 8);
 		assert_non_null(r);
 		assert_memory_equal(r, repl, 8);
-		assert_true(scrub_names_used(n, (uint8_t *)repl, 8));
+		assert_true(fsread_scrub_names_used(n, (uint8_t *)repl, 8));
 	}
-	scrub_names_free(n);
+	fsread_scrub_names_free(n);
 }
 
 static bool in_set(uint8_t c, const char *set)
@@ -77,9 +80,9 @@ static void test_generator(void **state)
 	uint64_t ca = 0, cb = 0, cc = 0;
 
 	(void)state;
-	scrub_gen_chars(12, &ca, a, sizeof(a), false);
-	scrub_gen_chars(12, &cb, b, sizeof(b), false);
-	scrub_gen_chars(13, &cc, c, sizeof(c), false);
+	fsread_scrub_gen_chars(12, &ca, a, sizeof(a), false);
+	fsread_scrub_gen_chars(12, &cb, b, sizeof(b), false);
+	fsread_scrub_gen_chars(13, &cc, c, sizeof(c), false);
 	assert_memory_equal(a, b, sizeof(a));
 	assert_memory_not_equal(a, c, sizeof(a));
 	assert_int_equal(ca, cb);
@@ -87,7 +90,7 @@ static void test_generator(void **state)
 		assert_true(
 			in_set(a[i], "abcdefghijklmnopqrstuvwxyz0123456789"));
 	/* The next draw differs from the first. */
-	scrub_gen_chars(12, &ca, b, sizeof(b), false);
+	fsread_scrub_gen_chars(12, &ca, b, sizeof(b), false);
 	assert_memory_not_equal(a, b, sizeof(a));
 }
 
@@ -102,7 +105,7 @@ static void test_short_names_cover(void **state)
 	for (int i = 0; i < 4096; i++) {
 		uint8_t ch;
 
-		scrub_gen_chars(99, &counter, &ch, 1, false);
+		fsread_scrub_gen_chars(99, &counter, &ch, 1, false);
 		if (!seen[ch]) {
 			seen[ch] = true;
 			distinct++;

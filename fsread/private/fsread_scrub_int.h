@@ -110,58 +110,62 @@ struct leaf_range {
 };
 
 /* scrub_names.c */
-struct scrub_names *scrub_names_new(void);
-void scrub_names_free(struct scrub_names *n);
+struct scrub_names *fsread_scrub_names_new(void);
+void fsread_scrub_names_free(struct scrub_names *n);
 /* The replacement already chosen for @name, or NULL. */
-const uint8_t *scrub_names_lookup(struct scrub_names *n, const uint8_t *name,
-				  size_t len);
-bool scrub_names_used(struct scrub_names *n, const uint8_t *name, size_t len);
+const uint8_t *fsread_scrub_names_lookup(struct scrub_names *n,
+					 const uint8_t *name, size_t len);
+bool fsread_scrub_names_used(struct scrub_names *n, const uint8_t *name,
+			     size_t len);
 /* Remember @name -> @repl (@repl also becomes used); false: no memory. */
-bool scrub_names_add(struct scrub_names *n, const uint8_t *name,
-		     const uint8_t *repl, size_t len);
+bool fsread_scrub_names_add(struct scrub_names *n, const uint8_t *name,
+			    const uint8_t *repl, size_t len);
 /* Reserve @name as used without a mapping ("lost+found"). */
-bool scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
-			 size_t len);
+bool fsread_scrub_names_reserve(struct scrub_names *n, const uint8_t *name,
+				size_t len);
 /* Fill @out with @len generated characters from position *@counter. */
-void scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out, size_t len,
-		     bool wide);
+void fsread_scrub_gen_chars(uint64_t seed, uint64_t *counter, uint8_t *out,
+			    size_t len, bool wide);
 
 /* fsread_scrub_pool.c */
 struct scrub_pool;
 /* An unused generated name of @len bytes hashing into [@lo, @hi]. */
-bool scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d, uint32_t lo,
-		     uint32_t hi, uint8_t *out, size_t len);
-void scrub_pools_free(struct scrub_pool *p);
+bool fsread_scrub_pool_draw(struct fsread_scrub *s, struct dir_state *d,
+			    uint32_t lo, uint32_t hi, uint8_t *out, size_t len);
+void fsread_scrub_pools_free(struct scrub_pool *p);
 
 /* fsread_scrub_dir.c */
 /* A name's hash as directory @d's index computes it. */
-uint32_t scrub_name_hash(struct fsread_scrub *s, const struct dir_state *d,
-			 const uint8_t *name, size_t len);
+uint32_t fsread_scrub_name_hash(struct fsread_scrub *s,
+				const struct dir_state *d, const uint8_t *name,
+				size_t len);
 /* Replace @name in directory @d (chosen once, then reused), unless it
  * is one that stays. */
-void scrub_dir_name(struct fsread_scrub *s, struct dir_state *d, uint64_t pblk,
-		    uint8_t *name, size_t len);
-struct dir_state *scrub_dir_state(struct fsread_scrub *s, uint32_t ino);
-void scrub_dir_done(struct dir_state *d);
+void fsread_scrub_dir_name(struct fsread_scrub *s, struct dir_state *d,
+			   uint64_t pblk, uint8_t *name, size_t len);
+struct dir_state *fsread_scrub_dir_state(struct fsread_scrub *s, uint32_t ino);
+void fsread_scrub_dir_done(struct dir_state *d);
 /* Note run @i of the role table as one of @d's directory blocks. */
-bool scrub_dir_add_run(struct dir_state *d, size_t i);
+bool fsread_scrub_dir_add_run(struct dir_state *d, size_t i);
 /* A directory block of @ino (0: unknown owner) at @pblk. */
-void scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
-		     uint8_t *buf, bool probe);
+void fsread_scrub_dir_block(struct fsread_scrub *s, uint32_t ino, uint64_t pblk,
+			    uint8_t *buf, bool probe);
 /* Does block @p read as directory entries (with a checksum tail)? */
-bool scrub_looks_like_dir(const uint8_t *p, unsigned bs);
+bool fsread_scrub_looks_like_dir(const uint8_t *p, unsigned bs);
 /* Dirents packed in @len bytes (inline directories): names only. */
-void scrub_dirents(struct fsread_scrub *s, struct dir_state *d, uint8_t *p,
-		   size_t len);
-void scrub_dirs_free(struct fsread_scrub *s);
+void fsread_scrub_dirents(struct fsread_scrub *s, struct dir_state *d,
+			  uint8_t *p, size_t len);
+void fsread_scrub_dirs_free(struct fsread_scrub *s);
 
 /* fsread_scrub_layout.c: superblocks, descriptors, MMP, extent nodes */
-void scrub_super_block(struct fsread_scrub *s, uint8_t *buf, size_t sb_at);
-void scrub_desc_block(struct fsread_scrub *s, uint64_t index, uint8_t *buf);
-void scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf);
+void fsread_scrub_super_block(struct fsread_scrub *s, uint8_t *buf,
+			      size_t sb_at);
+void fsread_scrub_desc_block(struct fsread_scrub *s, uint64_t index,
+			     uint8_t *buf);
+void fsread_scrub_mmp_block(struct fsread_scrub *s, uint8_t *buf);
 /* An extent node of @ino (0: owner unknown, checksum left). */
-void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
-			uint8_t *buf);
+void fsread_scrub_extent_block(struct fsread_scrub *s, uint32_t ino,
+			       uint64_t blk, uint8_t *buf);
 /*
  * Zero every run of at least SCRUB_TEXT_RUN printable bytes of four
  * values or more in @buf: for structures kept as they are (bitmaps,
@@ -169,32 +173,33 @@ void scrub_extent_block(struct fsread_scrub *s, uint32_t ino, uint64_t blk,
  * what a name or a file left behind.  How many bytes went.
  */
 #define SCRUB_TEXT_RUN 6
-size_t scrub_text_runs(uint8_t *buf, size_t len);
+size_t fsread_scrub_text_runs(uint8_t *buf, size_t len);
 /* Could these 4 bytes be (part of) a name or a path? */
-bool scrub_could_be_text(const uint8_t *p);
+bool fsread_scrub_could_be_text(const uint8_t *p);
 /*
  * A block of 32-bit numbers below @limit (block numbers, inode numbers):
  * those stay, and so does other binary junk e2fsck prints as a number;
  * a word that could be text becomes all-ones, as wrong as before.
  */
-void scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf, size_t len,
-			 uint64_t limit);
+void fsread_scrub_block_numbers(struct fsread_scrub *s, uint8_t *buf,
+				size_t len, uint64_t limit);
 /* Extent header and entries in @len bytes, the rest zeroed: true if
  * anything changed. */
-bool scrub_extent_node(uint8_t *p, size_t len, size_t tail);
+bool fsread_scrub_extent_node(uint8_t *p, size_t len, size_t tail);
 
 /* fsread_scrub_inode.c */
-void scrub_itable_block(struct fsread_scrub *s, uint32_t group,
-			uint64_t first_blk, uint64_t blk, uint8_t *buf);
+void fsread_scrub_itable_block(struct fsread_scrub *s, uint32_t group,
+			       uint64_t first_blk, uint64_t blk, uint8_t *buf);
 /* An xattr block's entries (names, values, hashes, checksum). */
-void scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf);
-void scrub_symlink_block(struct fsread_scrub *s, uint32_t ino, uint64_t size,
-			 uint8_t *buf);
+void fsread_scrub_ea_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf);
+void fsread_scrub_symlink_block(struct fsread_scrub *s, uint32_t ino,
+				uint64_t size, uint8_t *buf);
 
 /* fsread_scrub_journal.c */
-errcode_t scrub_journal_plan(struct fsread_scrub *s);
-bool scrub_is_journal(struct fsread_scrub *s, uint64_t pblk);
-void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf);
+errcode_t fsread_scrub_journal_plan(struct fsread_scrub *s);
+bool fsread_scrub_is_journal(struct fsread_scrub *s, uint64_t pblk);
+void fsread_scrub_journal_block(struct fsread_scrub *s, uint64_t pblk,
+				uint8_t *buf);
 
 /* fsread_scrub.c */
 /*
@@ -203,12 +208,12 @@ void scrub_journal_block(struct fsread_scrub *s, uint64_t pblk, uint8_t *buf);
  * the caller to zero).  @live: this is the block itself (not a journal
  * copy planned earlier), which a directory counts down.
  */
-int scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
-		      bool live);
+int fsread_scrub_as_fs_block(struct fsread_scrub *s, uint64_t blk, uint8_t *buf,
+			     bool live);
 /* The strongest role of block @blk (and its run), 0 if none. */
-int scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
-		  const struct scrub_run **run);
+int fsread_scrub_role_of(const struct fsread_scrub *s, uint64_t blk,
+			 const struct scrub_run **run);
 /* A journal copy of directory block @blk will come by: keep its names. */
-void scrub_count_copy(struct fsread_scrub *s, uint64_t blk);
+void fsread_scrub_count_copy(struct fsread_scrub *s, uint64_t blk);
 
 #endif
