@@ -131,8 +131,13 @@ static errcode_t map_journal(struct log *g)
 			return 0;
 		g->nblocks = EXT2_I_SIZE(&g->inode) / fs->blocksize;
 	}
-	if (!g->nblocks || g->nblocks > (1ULL << 32))
+	/* A journal longer than the filesystem is a damaged inode: its
+	 * blocks are zeroed with the rest of what has no known role. */
+	if (!g->nblocks || g->nblocks > (1ULL << 32) ||
+	    (!g->external && g->nblocks > ext2fs_blocks_count(fs->super))) {
+		g->nblocks = 0;
 		return 0;
+	}
 	g->pblk = calloc(g->nblocks, sizeof(*g->pblk));
 	s->jblocks = calloc(g->nblocks, sizeof(*s->jblocks));
 	if (!g->pblk || !s->jblocks)
