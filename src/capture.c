@@ -218,7 +218,9 @@ static errcode_t map_source(struct capture *c)
 	if (!err)
 		c->prog.done = c->prog.total;
 	progress_end(&c->prog);
-	if (err && err != FSREAD_ERR_CANCELLED)
+	if (err == FSREAD_ERR_CANCELLED) /* our tick said so: a signal */
+		err = INTERRUPT_CANCELLED;
+	if (err && err != INTERRUPT_CANCELLED)
 		com_err("e2qcow", err, "while mapping the blocks of '%s'",
 			c->o->source);
 	return err;
@@ -289,7 +291,7 @@ static errcode_t copy_blocks(struct capture *c, struct sink *s,
 	progress_end(&c->prog);
 	fsread_scrub_get_report(cc.scrub, &c->scrubbed);
 	fsread_scrub_free(cc.scrub);
-	if (err && err != FSREAD_ERR_CANCELLED)
+	if (err && err != INTERRUPT_CANCELLED)
 		com_err("e2qcow", err, "while %s '%s'",
 			failed_read ? "reading" : "writing",
 			failed_read ? c->o->source : c->o->image);
@@ -461,7 +463,7 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 			err = open_qcow_sink(c, io, &wo, &s, &start);
 	}
 	if (err) {
-		if (err != FSREAD_ERR_CANCELLED)
+		if (err != INTERRUPT_CANCELLED)
 			com_err("e2qcow", err, "while starting '%s'",
 				c->o->image);
 		return err;
@@ -815,7 +817,7 @@ static int run(struct capture *c)
 	if (err) {
 		if (c->partial_kept)
 			report_kept(c);
-		else if (err == FSREAD_ERR_CANCELLED || interrupt_requested())
+		else if (err == INTERRUPT_CANCELLED || interrupt_requested())
 			fprintf(stderr,
 				"e2qcow: interrupted by signal %d; no "
 				"image written\n",

@@ -67,7 +67,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	uint64_t bs = cc->block_size, start, filled, end;
 
 	if (interrupt_requested())
-		return FSREAD_ERR_CANCELLED;
+		return INTERRUPT_CANCELLED;
 	if (st->run >= map->n) {
 		slot->end = true;
 		return 0;

@@ -43,7 +43,7 @@ struct capture_copy {
 /*
  * capture_copy_run() - every mapped block, in order, into the sink.
  * Returns the first error: a read (FSREAD_*), a write, or
- * FSREAD_ERR_CANCELLED on a signal.  *@failed_read tells which side.
+ * INTERRUPT_CANCELLED on a signal.  *@failed_read tells which side.
  */
 errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read);
 

@@ -4,6 +4,7 @@
  * sizes, --progress, and the message for an image that does not open.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,4 +78,45 @@ void cli_report_open_error(const char *image, errcode_t err,
 	else
 		com_err("e2qcow", err, "while opening '%s'%s%s", file,
 			e->detail[0] ? ": " : "", e->detail);
+}
+
+int cli_open_image(const char *cmd, int argc, char **argv, bool *json,
+		   bool *done, struct qcow_reader **r)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct qcow_reader_opts ro = { .allow_corrupt = true };
+	struct qcow_open_error e;
+	errcode_t err;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	*done = false;
+	if (json)
+		*json = false;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'j' && json) {
+			*json = true;
+		} else if (c == 'h') {
+			printf("usage: e2qcow %s%s IMAGE\n", cmd,
+			       json ? " [--json]" : "");
+			*done = true;
+			return EXIT_OK;
+		} else {
+			return cli_usage_error(cmd, "invalid option", NULL);
+		}
+	}
+	if (argc - optind != 1) {
+		return cli_usage_error(cmd, "need one IMAGE", NULL);
+	}
+	err = qcow_reader_open(argv[optind], &ro, r, &e);
+	if (err) {
+		cli_report_open_error(argv[optind], err, &e);
+		return EXIT_FAILED;
+	}
+	return 0;
 }

@@ -32,4 +32,13 @@ bool cli_parse_size(const char *s, uint64_t *out);
 void cli_report_open_error(const char *image, errcode_t err,
 			   const struct qcow_open_error *e);
 
+/*
+ * cli_open_image() - the command line of a subcommand taking one IMAGE
+ * (and --json where @json is not NULL): open it for reading.  Returns 0
+ * (with *@done after --help, having printed it) or an exit status,
+ * the problem reported.
+ */
+int cli_open_image(const char *cmd, int argc, char **argv, bool *json,
+		   bool *done, struct qcow_reader **r);
+
 #endif

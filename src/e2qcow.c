@@ -10,6 +10,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "capture.h"
+#include "check.h"
 #include "e2image_cli.h"
 #include "fsread_err.h"
 #include "info.h"

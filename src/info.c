@@ -1,26 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * info.c --- "e2qcow info [--json] IMAGE" and "e2qcow check IMAGE".
- *
- * info: what an image is (version, sizes, features, cluster counts,
- * snapshots, backing chain, data file) and, for images e2qcow wrote,
- * what was captured.  The JSON form is documented in the man page and
- * only ever gains keys.
- *
- * check: the refcount check of qcow_check, worded and with exit
- * statuses as qemu-img check (0 clean, 1 not checked, 2 corruptions,
- * 3 leaks only).
+ * info.c --- "e2qcow info [--json] IMAGE": what an image is (version,
+ * sizes, features, cluster counts, snapshots, backing chain, data file)
+ * and, for images e2qcow wrote, what was captured.  The JSON form is
+ * documented in the man page and only ever gains keys.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "capture.h"
-#include "capture_opts.h"
 #include "cli.h"
 #include "info.h"
-#include "qcow_check.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
 
@@ -280,52 +270,14 @@ static void text_image(struct qcow_reader *r, int depth)
 		text_image(in.backing, depth + 1);
 }
 
-static int open_image(const char *cmd, int argc, char **argv, bool *json,
-		      struct qcow_reader **r)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct qcow_reader_opts ro = { .allow_corrupt = true };
-	struct qcow_open_error e;
-	errcode_t err;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	*json = false;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'j' && !strcmp(cmd, "info")) {
-			*json = true;
-		} else if (c == 'h') {
-			printf("usage: e2qcow %s%s IMAGE\n", cmd,
-			       strcmp(cmd, "info") ? "" : " [--json]");
-			return -1;
-		} else {
-			return cli_usage_error(cmd, "invalid option", NULL);
-		}
-	}
-	if (argc - optind != 1) {
-		return cli_usage_error(cmd, "need one IMAGE", NULL);
-	}
-	err = qcow_reader_open(argv[optind], &ro, r, &e);
-	if (err) {
-		cli_report_open_error(argv[optind], err, &e);
-		return EXIT_FAILED;
-	}
-	return 0;
-}
-
 int info_main(int argc, char **argv)
 {
 	struct qcow_reader *r;
-	bool json;
-	int status = open_image("info", argc, argv, &json, &r);
+	bool json, done;
+	int status = cli_open_image("info", argc, argv, &json, &done, &r);
 
-	if (status)
-		return status < 0 ? EXIT_OK : status;
+	if (status || done)
+		return status;
 	if (json) {
 		json_image(r);
 		putchar('\n');
@@ -334,87 +286,4 @@ int info_main(int argc, char **argv)
 	}
 	qcow_reader_close(r);
 	return EXIT_OK;
-}
-
-static void on_finding(void *ctx, bool is_leak, const char *msg)
-{
-	(void)ctx;
-	(void)is_leak;
-	fprintf(stderr, "%s\n", msg);
-}
-
-/* One image's findings and summary, in qemu-img check's words. */
-static int print_check(const struct qcow_check_result *res)
-{
-	if (res->corruptions)
-		printf("\n%" PRIu64 " errors were found on the image.\n"
-		       "Data may be corrupted, or further writes to the image "
-		       "may corrupt it.\n",
-		       res->corruptions);
-	if (res->leaks)
-		printf("\n%" PRIu64
-		       " leaked clusters were found on the image.\n"
-		       "This means waste of disk space, but no harm to data.\n",
-		       res->leaks);
-	if (!res->corruptions && !res->leaks)
-		printf("No errors were found on the image.\n");
-	printf("%" PRIu64 "/%" PRIu64 " = %.2f%% allocated, %.2f%% fragmented, "
-	       "%.2f%% compressed clusters\nImage end offset: %" PRIu64 "\n",
-	       res->allocated_clusters + res->compressed_clusters,
-	       res->guest_clusters,
-	       res->guest_clusters
-		       ? 100.0 *
-				 (double)(res->allocated_clusters +
-					  res->compressed_clusters) /
-				 (double)res->guest_clusters
-		       : 0.0,
-	       res->allocated_clusters
-		       ? 100.0 * (double)res->fragmented_clusters /
-				 (double)res->allocated_clusters
-		       : 0.0,
-	       res->allocated_clusters + res->compressed_clusters
-		       ? 100.0 * (double)res->compressed_clusters /
-				 (double)(res->allocated_clusters +
-					  res->compressed_clusters)
-		       : 0.0,
-	       res->image_end);
-	return res->corruptions ? 2 : res->leaks ? 3 : 0;
-}
-
-/*
- * The named image as qemu-img check does it, then each qcow2 image of
- * its backing chain the same way under its name.  The exit status is
- * the worst: corruption (2) over leaks (3) over none (0).
- */
-int check_main(int argc, char **argv)
-{
-	struct qcow_check_result res;
-	struct qcow_reader_info info;
-	struct qcow_reader *r, *layer;
-	int worst = 0, s;
-	errcode_t err;
-	bool json;
-	int status = open_image("check", argc, argv, &json, &r);
-
-	if (status)
-		return status < 0 ? EXIT_OK : status;
-	for (layer = r; layer; layer = info.backing) {
-		qcow_reader_get_info(layer, &info);
-		if (info.raw)
-			break;
-		if (layer != r)
-			printf("\nBacking file '%s':\n", info.path);
-		err = qcow_check_run(layer, on_finding, NULL, &res);
-		if (err) {
-			com_err("e2qcow", err, "while checking '%s'",
-				info.path);
-			qcow_reader_close(r);
-			return 1;
-		}
-		s = print_check(&res);
-		if (s == 2 || (s == 3 && worst == 0))
-			worst = s;
-	}
-	qcow_reader_close(r);
-	return worst;
 }

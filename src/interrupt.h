@@ -6,8 +6,12 @@
 #ifndef INTERRUPT_H
 #define INTERRUPT_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+
+/* What a job returns when a signal stopped it, in every command. */
+#define INTERRUPT_CANCELLED ECANCELED
 
 void interrupt_install(void);
 bool interrupt_requested(void);

@@ -253,7 +253,7 @@ static errcode_t zero_target(struct qcow_io *io, uint64_t base, uint64_t off,
 		bool zero = false;
 
 		if (interrupt_requested())
-			return EINTR;
+			return INTERRUPT_CANCELLED;
 		if (!blind) {
 			err = io->pread(io, buf, n, base + off);
 			/* Past the end of a file is not zero yet: write. */
@@ -302,7 +302,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		return 0;
 	}
 	if (interrupt_requested())
-		return EINTR;
+		return INTERRUPT_CANCELLED;
 	err = qcow_reader_zero_run(c->r, off, max, &zero, &data);
 	if (err) {
 		com_err("e2qcow", err, "while mapping '%s' at %llu",
@@ -336,7 +336,7 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 
 	/* The producer may be slots ahead: ^C stops the writes too. */
 	if (interrupt_requested())
-		return EINTR;
+		return INTERRUPT_CANCELLED;
 	if (slot->zero && !c->fresh && c->o->compare) {
 		/* Read, and write zeros only where something else is. */
 		err = zero_target(c->io, c->o->offset, slot->off, slot->len,
@@ -411,9 +411,10 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 		err = output_commit(&out);
 	}
 	progress_end(&p);
-	if (err && !reported && !interrupt_requested() && err != EINTR)
+	if (err && !reported && !interrupt_requested() &&
+	    err != INTERRUPT_CANCELLED)
 		com_err("e2qcow", err, "while writing '%s'", o->target);
-	if (err && (interrupt_requested() || err == EINTR)) {
+	if (err && (interrupt_requested() || err == INTERRUPT_CANCELLED)) {
 		if (fresh)
 			fprintf(stderr,
 				"e2qcow: interrupted; '%s' not "
