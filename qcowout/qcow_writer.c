@@ -11,7 +11,6 @@
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "qcow_format.h"
-#include "qcow_reader.h"
 #include "qcow_writer_int.h"
 
 /* Appends of DIRECT_BYTES or more go straight through (no copy); smaller
@@ -163,7 +162,7 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 	return 0;
 }
 
-static errcode_t enter_l2(struct qcow_writer *w, uint64_t clu)
+errcode_t qcow_writer_enter_l2(struct qcow_writer *w, uint64_t clu)
 {
 	uint64_t l1_index = clu >> (w->cluster_bits - 3);
 
@@ -186,7 +185,7 @@ static errcode_t store_raw(struct qcow_writer *w, uint64_t clu,
 	uint64_t host;
 	errcode_t err;
 
-	err = enter_l2(w, clu);
+	err = qcow_writer_enter_l2(w, clu);
 	if (err)
 		return err;
 	/* Data in a pending run is contiguous with what is already staged. */
@@ -242,7 +241,7 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 	uint64_t host, first, last;
 	errcode_t err;
 
-	err = enter_l2(w, clu);
+	err = qcow_writer_enter_l2(w, clu);
 	if (!err)
 		err = flush_run(w);
 	if (err)
@@ -279,8 +278,8 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 }
 
 /* Remember the digest of stored guest cluster @clu (@data: raw bytes). */
-static errcode_t add_digest(struct qcow_writer *w, uint64_t clu,
-			    const uint8_t *digest)
+errcode_t qcow_writer_add_digest(struct qcow_writer *w, uint64_t clu,
+				 const uint8_t *digest)
 {
 	if (w->dg_n == w->dg_cap) {
 		uint64_t cap = w->dg_cap ? w->dg_cap * 2 : 1024;
@@ -308,14 +307,14 @@ static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
 		memcpy(d, w->hashed, QCOW_DIGEST_LEN);
 	else
 		qcow_digest(data, (size_t)w->cluster_size, d);
-	return w->digests ? add_digest(w, clu, d) : 0;
+	return w->digests ? qcow_writer_add_digest(w, clu, d) : 0;
 }
 
 /* A cluster equal to one stored earlier: point at that one. */
 static errcode_t store_shared(struct qcow_writer *w, uint64_t clu,
 			      uint64_t host)
 {
-	errcode_t err = enter_l2(w, clu);
+	errcode_t err = qcow_writer_enter_l2(w, clu);
 
 	if (err)
 		return err;
@@ -343,118 +342,6 @@ static errcode_t store_plain(struct qcow_writer *w, uint64_t clu,
 	return err;
 }
 
-/* A zero cluster: reads as zeros whatever the backing file holds. */
-static errcode_t store_zero(struct qcow_writer *w, uint64_t clu)
-{
-	unsigned l2_bits = w->cluster_bits - 3;
-	errcode_t err = enter_l2(w, clu);
-
-	if (err)
-		return err;
-	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8,
-			QCOW2_OFLAG_ZERO);
-	w->l2_used = true;
-	w->stats.zeroed_clusters++;
-	/* Its digest too: the chain's digests then say what every cluster
-	 * an overlay defines reads as (qcow_reader_chain_digests). */
-	return w->digests ? add_digest(w, clu, w->zero_digest) : 0;
-}
-
-/*
- * Overlay: clusters from next_clu up to @clu that nobody wrote read as
- * zero in the new image; where the base has data there, say so.
- */
-static errcode_t cover_gap(struct qcow_writer *w, uint64_t clu)
-{
-	uint64_t cs = w->cluster_size, off, end;
-	errcode_t err = 0;
-
-	if (!w->base || clu <= w->next_clu)
-		return 0;
-	off = w->next_clu * cs;
-	end = clu * cs < w->virtual_size ? clu * cs : w->virtual_size;
-	w->next_clu = clu;
-	while (off < end && !err) {
-		uint64_t zero = 0, data = 0, first, last;
-
-		err = qcow_reader_zero_run(w->base, off, end - off, &zero,
-					   &data);
-		if (err || zero) {
-			off += zero;
-			continue;
-		}
-		first = off / cs;
-		last = (off + data - 1) / cs;
-		for (uint64_t c = first; c <= last && !err; c++)
-			err = store_zero(w, c);
-		off = (last + 1) * cs;
-	}
-	return err;
-}
-
-/* against_base() by the base chain's digests: no read of the base. */
-static errcode_t against_digests(struct qcow_writer *w, uint64_t clu,
-				 const uint8_t *data, bool *done)
-{
-	const uint8_t *base = w->zero_digest;
-
-	while (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster < clu)
-		w->bdg_at++;
-	if (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster == clu)
-		base = w->bdg[w->bdg_at].digest;
-	/* Kept for note_digest(), should the cluster be stored. */
-	qcow_digest(data, (size_t)w->cluster_size, w->hashed);
-	w->hashed_clu = clu;
-	w->hashed_valid = true;
-	if (!memcmp(w->hashed, base, QCOW_DIGEST_LEN)) {
-		w->stats.same_clusters++;
-		*done = true;
-		return 0;
-	}
-	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
-		*done = true;
-		return store_zero(w, clu);
-	}
-	return 0;
-}
-
-/*
- * Overlay: decide cluster @clu.  *@done when it needs nothing stored:
- * the base holds the same bytes, or it is zero and became a zero
- * cluster over the base's data.
- */
-static errcode_t against_base(struct qcow_writer *w, uint64_t clu,
-			      const uint8_t *data, bool *done)
-{
-	uint64_t cs = w->cluster_size, off = clu * cs;
-	size_t len = (size_t)(w->virtual_size - off < cs ? w->virtual_size - off
-							 : cs);
-	errcode_t err;
-
-	*done = false;
-	if (!w->base)
-		return 0;
-	err = cover_gap(w, clu);
-	w->next_clu = clu + 1;
-	if (err)
-		return err;
-	if (w->bdg)
-		return against_digests(w, clu, data, done);
-	err = qcow_reader_pread(w->base, w->bbuf, len, off);
-	if (err)
-		return err;
-	/* Past the guest's end the cluster holds zeros: compare those too. */
-	if (!memcmp(data, w->bbuf, len) &&
-	    (len == cs || qcow_buf_is_zero(data + len, (size_t)cs - len))) {
-		w->stats.same_clusters++;
-		*done = true;
-	} else if (qcow_buf_is_zero(data, (size_t)cs)) {
-		*done = true;
-		err = store_zero(w, clu);
-	}
-	return err;
-}
-
 /* A cluster of data to keep: its digest, then compressed as @z
  * (@zlen bytes) or, with @zlen 0, as it is. */
 static errcode_t store_data(struct qcow_writer *w, uint64_t clu,
@@ -476,7 +363,7 @@ static errcode_t store_cluster(struct qcow_writer *w, uint64_t clu,
 	errcode_t err;
 	bool done;
 
-	err = against_base(w, clu, data, &done);
+	err = qcow_writer_overlay_decide(w, clu, data, &done);
 	if (err || done)
 		return err ? err : flush_run(w);
 	if (qcow_buf_is_zero(data, (size_t)w->cluster_size)) {
@@ -586,7 +473,7 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 		const uint8_t *data = raw + i * cs;
 		bool done;
 
-		err = against_base(w, clu + i, data, &done);
+		err = qcow_writer_overlay_decide(w, clu + i, data, &done);
 		if (err || done)
 			continue;
 		if (zlen[i] && zlen[i] < cs)
@@ -741,8 +628,9 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	if (!err)
 		err = flush_partial(w);
 	if (!err)
-		err = cover_gap(w, (w->virtual_size + w->cluster_size - 1) >>
-					   w->cluster_bits);
+		err = qcow_writer_overlay_cover(
+			w, (w->virtual_size + w->cluster_size - 1) >>
+				   w->cluster_bits);
 	if (!err)
 		err = switch_l2(w, QCOW_WRITER_NO_L2);
 	if (!err)

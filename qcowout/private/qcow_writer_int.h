@@ -145,6 +145,24 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 				 uint64_t host, const uint8_t *digest);
 void qcow_writer_dedup_free(struct qcow_dedup *t);
 
+/* Shared by the data path and the overlay's decisions. */
+errcode_t qcow_writer_enter_l2(struct qcow_writer *w, uint64_t clu);
+errcode_t qcow_writer_add_digest(struct qcow_writer *w, uint64_t clu,
+				 const uint8_t *digest);
+/*
+ * Overlay (qcow_writer_overlay.c): clusters from the last one decided up
+ * to @clu that nobody wrote read as zero in the new image; where the
+ * base has data there, they become zero clusters.
+ */
+errcode_t qcow_writer_overlay_cover(struct qcow_writer *w, uint64_t clu);
+/*
+ * Decide cluster @clu (bytes @data): *@done when nothing needs storing
+ * (the base holds the same, or it became a zero cluster).  No base: never
+ * done.
+ */
+errcode_t qcow_writer_overlay_decide(struct qcow_writer *w, uint64_t clu,
+				     const uint8_t *data, bool *done);
+
 /* Compute the metadata placement from the cluster count so far. */
 struct qcow_writer_tail {
 	uint64_t l1_off, reftable_off, refblocks_off;
