@@ -2,6 +2,7 @@
 /*
  * capture_info.c --- the capture description stored in the image.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +100,46 @@ bool capture_info_value(const char *text, const char *key, char *out,
 		}
 	}
 	return false;
+}
+
+/* A decimal value of @key that fits @max; false if absent or not one. */
+static bool number_of(const char *text, const char *key, uint64_t max,
+		      uint64_t *out)
+{
+	char v[32], *end;
+
+	if (!capture_info_value(text, key, v, sizeof(v)) || !v[0] ||
+	    v[0] == '-')
+		return false;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return !*end && !errno && *out <= max;
+}
+
+bool capture_info_decode(const char *text, struct capture_record *rec)
+{
+	uint64_t version, bs, keep = 0;
+	char mode[32];
+
+	memset(rec, 0, sizeof(*rec));
+	if (!text || !number_of(text, "e2qcow-capture", UINT32_MAX, &version) ||
+	    !number_of(text, "block_size", 65536, &bs) ||
+	    !number_of(text, "blocks", UINT64_MAX, &rec->blocks) ||
+	    !number_of(text, "superblock", UINT64_MAX, &rec->superblock) ||
+	    !capture_info_value(text, "uuid", rec->uuid, sizeof(rec->uuid)) ||
+	    strlen(rec->uuid) != 36 ||
+	    !capture_info_value(text, "mode", mode, sizeof(mode)))
+		return false;
+	rec->version = (unsigned)version;
+	rec->block_size = (unsigned)bs;
+	if (!strcmp(mode, "all-data") || !strcmp(mode, "all-data, scrubbed"))
+		rec->all_data = true;
+	else if (strcmp(mode, "metadata") && strcmp(mode, "metadata, scrubbed"))
+		return false;
+	rec->scrubbed = strstr(mode, ", scrubbed") != NULL;
+	if (capture_info_value(text, "scrub_keep", mode, sizeof(mode)) &&
+	    !number_of(text, "scrub_keep", UINT32_MAX, &keep))
+		return false;
+	rec->scrub_keep = (unsigned)keep;
+	return true;
 }

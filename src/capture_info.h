@@ -32,6 +32,24 @@ size_t capture_info_format(char *buf, size_t cap, const char *source,
 bool capture_info_value(const char *text, const char *key, char *out,
 			size_t cap);
 
+/* A record read back: what a capture says it took. */
+struct capture_record {
+	unsigned version; /* "e2qcow-capture: N" */
+	char uuid[37];
+	unsigned block_size;
+	uint64_t blocks;
+	bool all_data, scrubbed; /* "mode" */
+	unsigned scrub_keep;
+	uint64_t superblock;
+};
+
+/*
+ * capture_info_decode() - the record @text as a structure; false if a
+ * key it needs is missing or malformed (not a record of ours, or one
+ * damaged).  The decoder of what capture_info_format() encodes.
+ */
+bool capture_info_decode(const char *text, struct capture_record *rec);
+
 /* @u as text, the way the record writes it (36 characters and a NUL). */
 void capture_info_uuid(const uint8_t u[16], char out[37]);
 

@@ -181,28 +181,24 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	struct fsread_stats st;
 	struct fsread *fs = NULL;
 	struct extmap map;
-	char mode[64], uuid[64], have[40], bs[32], blocks[32], keep[16];
+	struct capture_record rec;
+	char have[40];
 	unsigned flags = 0;
 	struct fsread_scrub *scrub = NULL;
 	uint8_t *a = NULL, *b = NULL;
 	errcode_t err;
 
 	qcow_reader_get_info(img, &info);
-	if (!info.capture_text) {
+	if (!capture_info_decode(info.capture_text, &rec)) {
 		fprintf(stderr,
-			"e2qcow: '%s' has no e2qcow capture record, so which "
+			"e2qcow: '%s' has no %se2qcow capture record, so which "
 			"blocks it took from '%s' is not known\n",
-			image, source);
+			image, info.capture_text ? "usable " : "", source);
 		return EXIT_FAILED;
 	}
-	capture_info_value(info.capture_text, "mode", mode, sizeof(mode));
-	capture_info_value(info.capture_text, "uuid", uuid, sizeof(uuid));
-	capture_info_value(info.capture_text, "block_size", bs, sizeof(bs));
-	capture_info_value(info.capture_text, "blocks", blocks, sizeof(blocks));
-	capture_info_value(info.capture_text, "scrub_keep", keep, sizeof(keep));
-	if (strstr(mode, "all-data"))
+	if (rec.all_data)
 		flags |= FSREAD_MAP_ALL_DATA;
-	if (strstr(mode, "scrubbed"))
+	if (rec.scrubbed)
 		flags |= FSREAD_MAP_SCRUB;
 	err = fsread_open(source, &fo, &fs);
 	if (err) {
@@ -212,13 +208,15 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	}
 	fsread_get_info(fs, &fi);
 	capture_info_uuid(fi.uuid, have);
-	if (strcmp(have, uuid) || strtoull(bs, NULL, 10) != fi.block_size ||
-	    strtoull(blocks, NULL, 10) != fi.blocks_count) {
+	if (strcmp(have, rec.uuid) || rec.block_size != fi.block_size ||
+	    rec.blocks != fi.blocks_count) {
 		fprintf(stderr,
 			"e2qcow: '%s' holds filesystem %s (%llu blocks of %u "
-			"bytes), but '%s' is a capture of %s (%s blocks of %s)\n",
+			"bytes), but '%s' is a capture of %s (%llu blocks of "
+			"%u)\n",
 			source, have, (unsigned long long)fi.blocks_count,
-			fi.block_size, image, uuid, blocks, bs);
+			fi.block_size, image, rec.uuid,
+			(unsigned long long)rec.blocks, rec.block_size);
 		fsread_close(fs);
 		return EXIT_FAILED;
 	}
@@ -227,12 +225,12 @@ static int verify_source(struct qcow_reader *img, const char *image,
 	/* Scrubbed as the capture scrubbed: by a stage seeing the same
 	 * blocks in the same order. */
 	if (!err && (flags & FSREAD_MAP_SCRUB))
-		err = fsread_scrub_new(
-			fs,
-			(flags & FSREAD_MAP_ALL_DATA ? FSREAD_SCRUB_KEEP_DATA
-						     : 0) |
-				(unsigned)strtoul(keep, NULL, 10),
-			&scrub);
+		err = fsread_scrub_new(fs,
+				       (flags & FSREAD_MAP_ALL_DATA
+						? FSREAD_SCRUB_KEEP_DATA
+						: 0) |
+					       rec.scrub_keep,
+				       &scrub);
 	a = malloc(SOURCE_CHUNK);
 	b = malloc(SOURCE_CHUNK);
 	if (!err && (!a || !b))
