@@ -118,6 +118,9 @@ static bool backup_inode(struct log *g)
 	return true;
 }
 
+/* Above mke2fs's largest journal, with room to spare. */
+#define JOURNAL_MAX_BLOCKS (1ULL << 24)
+
 /* Every block of the journal, zeroed unless the walk says otherwise. */
 static errcode_t map_journal(struct log *g)
 {
@@ -131,9 +134,11 @@ static errcode_t map_journal(struct log *g)
 			return 0;
 		g->nblocks = EXT2_I_SIZE(&g->inode) / fs->blocksize;
 	}
-	/* A journal longer than the filesystem is a damaged inode: its
-	 * blocks are zeroed with the rest of what has no known role. */
-	if (!g->nblocks || g->nblocks > (1ULL << 32) ||
+	/* A journal longer than the filesystem, or than mke2fs ever makes
+	 * one (10,240,000 blocks), is damaged (or, external, too large to
+	 * plan for): its blocks are zeroed with the rest of what has no
+	 * known role. */
+	if (!g->nblocks || g->nblocks > JOURNAL_MAX_BLOCKS ||
 	    (!g->external && g->nblocks > ext2fs_blocks_count(fs->super))) {
 		g->nblocks = 0;
 		return 0;
