@@ -134,12 +134,55 @@ static void i_block_bytes(const struct ext2_inode *inode, bool extents,
 }
 
 /*
- * e2fsck reads the first block of a device, FIFO or socket inode whose
- * i_block looks like block numbers, to see whether it is really a
- * directory (pass 1, check_is_really_dir): capture that block too.  A
- * device with one link and a plausible device number is left alone, as
- * e2fsck leaves it.  Nothing is warned about: usually i_block is no
- * block map at all.
+ * The block e2fsck's bmap of logical block 0 reads through an extent
+ * tree rooted in @root, at any depth: each index node on the way is
+ * captured too (bmap reads it).  False where the tree ends first.
+ */
+static bool probe_extent_block0(struct fsread *r, const uint8_t *root,
+				uint64_t *blk)
+{
+	unsigned bs = r->fs->blocksize;
+	uint8_t *buf = malloc(bs);
+	const uint8_t *node = root;
+	size_t len = EXT2_N_BLOCKS * 4;
+	bool found = false;
+
+	for (unsigned level = 0; buf && level < FSREAD_EXT_MAX_DEPTH; level++) {
+		struct fsread_ext_hdr h;
+		struct fsread_ext_entry e;
+
+		fsread_ext_hdr_decode(node, &h);
+		if (h.magic != FSREAD_EXT_MAGIC || !h.entries ||
+		    len < FSREAD_EXT_NODE_HDR + FSREAD_EXT_ENTRY)
+			break;
+		fsread_ext_entry_decode(node + FSREAD_EXT_NODE_HDR, !h.depth,
+					&e);
+		if (!h.depth) {
+			*blk = e.pblk;
+			found = e.lblk == 0 && e.len;
+			break;
+		}
+		if (!fsread_range_ok(r, e.pblk, 1))
+			break;
+		fsread_add(r, 0, e.pblk, 1, false, "directory probe");
+		fsread_roles_note(r, SCRUB_EXTENT, e.pblk, 1, r->cur_ino, 0);
+		if (io_channel_read_blk64(r->fs->io, e.pblk, 1, buf))
+			break;
+		node = buf;
+		len = bs;
+	}
+	free(buf);
+	return found;
+}
+
+/*
+ * e2fsck reads the first block of any inode that is not a directory,
+ * regular file or symlink (a device, FIFO, socket, or a mode of no known
+ * type) and whose i_block looks like block numbers, to see whether it is
+ * really a directory (pass 1, check_is_really_dir): capture that block
+ * too.  A device with one link and a plausible device number is left
+ * alone, as e2fsck leaves it.  Nothing is warned about: usually i_block
+ * is no block map at all.
  */
 static void map_really_dir_probe(struct fsread *r,
 				 const struct ext2_inode *inode, bool extents)
@@ -150,21 +193,15 @@ static void map_really_dir_probe(struct fsread *r,
 	bool not_device = false;
 	uint64_t blk;
 
-	if (!(device || LINUX_S_ISFIFO(mode) || LINUX_S_ISSOCK(mode)) ||
+	if (LINUX_S_ISDIR(mode) || LINUX_S_ISREG(mode) || LINUX_S_ISLNK(mode) ||
 	    !inode->i_block[0])
 		return;
 	if (extents && ext2fs_has_feature_extents(sb)) {
 		uint8_t ib[EXT2_N_BLOCKS * 4];
-		struct fsread_ext_hdr h;
-		struct fsread_ext_entry e;
 
 		memcpy(ib, inode->i_block, sizeof(ib));
-		fsread_ext_hdr_decode(ib, &h);
-		/* Only a root leaf: deeper, e2fsck maps it through the tree. */
-		if (h.magic != FSREAD_EXT_MAGIC || h.depth || !h.entries)
+		if (!probe_extent_block0(r, ib, &blk))
 			return;
-		fsread_ext_entry_decode(ib + FSREAD_EXT_NODE_HDR, true, &e);
-		blk = e.pblk;
 		not_device = true;
 	} else {
 		for (unsigned i = 0; i < EXT2_N_BLOCKS; i++) {

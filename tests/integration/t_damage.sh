@@ -1,8 +1,9 @@
 #!/bin/bash
-# t_damage.sh [SEEDS...]: damage nobody has seen.  Three named cases (the
+# t_damage.sh [SEEDS...]: damage nobody has seen.  Five named cases (the
 # ones e2fsck reads past: group flags without checksums, a descriptor with
 # a bad checksum claiming no used inodes, unknown features in a primary
-# superblock that fails its checksum), then each seed damages a fixture
+# superblock that fails its checksum; inodes whose mode has no known file
+# type, whose first block e2fsck probes), then each seed damages a fixture
 # its own way (tests/tools/damage.py: superblock, descriptors, inodes,
 # extents, directories, bitmaps; half with checksums computed again so
 # the damage looks valid).  For each:
@@ -101,6 +102,16 @@ cp fx-ext4big.img src.img
 echo "unknown incompat bits, and a bad checksum, in the primary superblock" >damage.txt
 python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 96)) 0x800002c2
 check unknown-feature-bad-csum ext4big
+# Modes of no known file type: e2fsck reads the first block to see if it
+# is really a directory (extent-mapped, and a block map).
+cp fx-ext4.img src.img
+echo "lost+found's mode 0177777 (no such file type), extent-mapped" >damage.txt
+debugfs -w -R "sif <11> mode 0177777" src.img >/dev/null 2>&1
+check mode-no-type-extents ext4
+cp fx-ext2.img src.img
+echo "a directory's mode 0710 (no file type at all), block-mapped" >damage.txt
+debugfs -w -R "sif /dir mode 0710" src.img >/dev/null 2>&1
+check mode-no-type-blockmap ext2
 
 for seed in "${seeds[@]}"; do
 	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
@@ -109,7 +120,7 @@ for seed in "${seeds[@]}"; do
 		fail "seed $seed: damage.py failed: $(cat damage.txt)"
 	check "seed $seed" "$fx"
 done
-echo "damage: ${#seeds[@]} seeds and 3 named cases, $same same," \
+echo "damage: ${#seeds[@]} seeds and 5 named cases, $same same," \
 	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
 echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
 [ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
