@@ -8,10 +8,11 @@ L1 table at most 32 MiB), an image needs the header, the L1 table, one
 data cluster for each c-aligned piece of the device holding a non-zero
 captured block, one L2 table (one cluster) for each (c*c/8)-byte range
 holding such a piece, and the refcount table and blocks covering them
-all.  Compressed, a data cluster costs what its bytes compress to, in
-512-byte sectors, instead of c (estimated: each non-zero block deflated
-alone at zlib level 6 with QEMU's 4 KiB window, zeros free); the L2
-tables stay whole.
+all.  Shared: identical data clusters stored once (qcow2 refcounts
+allow it; e2qcow's --dedup does it).  Compressed (and shared), a data
+cluster costs what its bytes compress to, in 512-byte sectors, instead
+of c (estimated: each non-zero block deflated alone at zlib level 6 with
+QEMU's 4 KiB window, zeros free); the L2 tables stay whole.
 
 usage: qcow2-floor.py SOURCE [IMAGE...]
   SOURCE  the filesystem (read: the blocks e2qcow capture -n lists)
@@ -49,7 +50,8 @@ def captured_runs(source):
 
 
 def nonzero_blocks(source, runs, bs):
-    """The captured blocks that hold anything: number -> deflated size."""
+    """The captured blocks that hold anything: number -> (deflated size,
+    a hash of the bytes)."""
     blocks = {}
     with open(source, "rb") as f:
         for start, count in runs:
@@ -59,7 +61,8 @@ def nonzero_blocks(source, runs, bs):
                 piece = data[i * bs:(i + 1) * bs]
                 if piece.count(0) != len(piece):
                     z = zlib.compressobj(6, zlib.DEFLATED, -12)
-                    blocks[start + i] = len(z.compress(piece) + z.flush())
+                    blocks[start + i] = (len(z.compress(piece) + z.flush()),
+                                         hash(piece))
     return blocks
 
 
@@ -68,12 +71,18 @@ def floor_for(blocks, bs, size, bits):
     l1 = -(-size // (c * c // 8))
     if l1 * 8 > MAX_L1:
         return None
-    per = {}
+    per = {}  # cluster -> [deflated bytes, what it holds]
     span = max(bs // c, 1)  # clusters a block covers
-    for b, z in blocks.items():
-        for k in range(b * bs // c, b * bs // c + span):
-            per[k] = per.get(k, 0) + z // span
+    for b, (z, h) in blocks.items():
+        for j in range(span):
+            k = b * bs // c + j
+            e = per.setdefault(k, [0, []])
+            e[0] += z // span
+            e[1].append((b * bs - k * c, j, h))
     clusters = sorted(per)
+    distinct = {}
+    for k in clusters:
+        distinct.setdefault(tuple(per[k][1]), per[k][0])
     l2 = len({k // (c // 8) for k in clusters})
     head = 1 + (-(-(l1 * 8) // c))
     total = head + l2 + len(clusters)
@@ -82,8 +91,13 @@ def floor_for(blocks, bs, size, bits):
     reftable = -(-(refblocks * 8) // c)
     meta = (head + l2 + refblocks + reftable) * c
     plain = meta + len(clusters) * c
-    zbytes = sum(min(-(-(n + 16) // 512) * 512, c) for n in per.values())
-    return plain, meta + zbytes, len(clusters), l2
+    shared = meta + len(distinct) * c
+    zbytes = sum(min(-(-(n + 16) // 512) * 512, c) for n in distinct.values())
+    return plain, shared, meta + zbytes, len(clusters), len(distinct), l2
+
+
+def size_name(c):
+    return "%d KiB" % (c >> 10) if c >= 1024 else "%d B" % c
 
 
 def image_info(path):
@@ -103,24 +117,29 @@ def main():
     blocks = nonzero_blocks(source, runs, bs)
     print("%s: %d bytes, %d captured blocks of %d bytes, %d not zero" %
           (source, size, sum(n for _, n in runs), bs, len(blocks)))
-    print("| cluster | data clusters | L2 tables | floor | floor, compressed |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    best = None
+    print("| cluster | data clusters (distinct) | L2 tables | floor | shared "
+          "| shared, compressed |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    best = {}
     for bits in range(9, 22):
         r = floor_for(blocks, bs, size, bits)
         if r is None:
             continue
-        plain, comp, nd, nl2 = r
-        print("| %d KiB | %d | %d | %.1f MB | %.1f MB |" %
-              ((1 << bits) >> 10, nd, nl2, plain / 1e6, comp / 1e6))
-        if best is None or comp < best[1]:
-            best = (bits, comp)
-    print("lowest: %.1f MB, compressed %d KiB clusters" %
-          (best[1] / 1e6, (1 << best[0]) >> 10))
+        plain, shared, comp, nd, ndist, nl2 = r
+        print("| %s | %d (%d) | %d | %.1f MB | %.1f MB | %.1f MB |" %
+              (size_name(1 << bits), nd, ndist, nl2, plain / 1e6,
+               shared / 1e6, comp / 1e6))
+        for name, v in (("plain", plain), ("shared", shared),
+                        ("shared, compressed", comp)):
+            if name not in best or v < best[name][1]:
+                best[name] = (bits, v)
+    for name, (bits, v) in best.items():
+        print("lowest %s: %.1f MB with %s clusters" %
+              (name, v / 1e6, size_name(1 << bits)))
     for img in sys.argv[2:]:
         bits, n = image_info(img)
-        print("%s: %.1f MB with %d KiB clusters" % (img, n / 1e6,
-                                                   (1 << bits) >> 10))
+        print("%s: %.1f MB with %s clusters" % (img, n / 1e6,
+                                               size_name(1 << bits)))
 
 
 if __name__ == "__main__":
