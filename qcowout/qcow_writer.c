@@ -236,7 +236,8 @@ errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last)
  * touch counts one more reference.
  */
 static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
-				  const uint8_t *z, size_t zlen)
+				  const uint8_t *z, size_t zlen,
+				  uint64_t *entry)
 {
 	uint64_t host, first, last;
 	errcode_t err;
@@ -271,8 +272,8 @@ static errcode_t store_compressed(struct qcow_writer *w, uint64_t clu,
 		return err;
 	for (uint64_t c = first; c <= last; c++)
 		w->zrefs[c]++;
-	set_l2_entry(w, clu,
-		     qcow_compressed_entry(w->cluster_bits, host, zlen));
+	*entry = qcow_compressed_entry(w->cluster_bits, host, zlen);
+	set_l2_entry(w, clu, *entry);
 	w->stats.compressed_clusters++;
 	return qcow_writer_emit(w, z, zlen);
 }
@@ -342,6 +343,33 @@ static errcode_t store_plain(struct qcow_writer *w, uint64_t clu,
 	return err;
 }
 
+/* A compressed cluster, digest @d: shared if stored before (same
+ * compressed bytes), else packed after the others and offered. */
+static errcode_t store_packed(struct qcow_writer *w, uint64_t clu,
+			      const uint8_t *z, size_t zlen, const uint8_t *d)
+{
+	uint64_t entry;
+	errcode_t err;
+
+	if (w->dedup_on) {
+		err = qcow_writer_dedup_find_compressed(w, z, zlen, d, &entry);
+		if (!err && entry)
+			err = qcow_writer_enter_l2(w, clu);
+		if (err || entry) {
+			if (!err) {
+				set_l2_entry(w, clu, entry);
+				w->stats.compressed_clusters++;
+				w->stats.dedup_clusters++;
+			}
+			return err;
+		}
+	}
+	err = store_compressed(w, clu, z, zlen, &entry);
+	if (!err && w->dedup_on)
+		err = qcow_writer_dedup_note(w, clu, entry, d);
+	return err;
+}
+
 /* A cluster of data to keep: its digest, then compressed as @z
  * (@zlen bytes) or, with @zlen 0, as it is. */
 static errcode_t store_data(struct qcow_writer *w, uint64_t clu,
@@ -352,7 +380,7 @@ static errcode_t store_data(struct qcow_writer *w, uint64_t clu,
 
 	if (err)
 		return err;
-	return zlen ? store_compressed(w, clu, z, zlen)
+	return zlen ? store_packed(w, clu, z, zlen, d)
 		    : store_plain(w, clu, data, d);
 }
 

@@ -83,8 +83,9 @@ struct qcow_writer_opts {
 	/* Record a digest of every stored cluster (see qcow_digest.h). */
 	bool digests;
 	/*
-	 * Store identical uncompressed clusters once (compared byte for
-	 * byte), shared with a refcount of their references.  Not on a
+	 * Store identical clusters once (compared byte for byte, compressed
+	 * ones by their compressed bytes), shared with a refcount of their
+	 * references.  Not on a
 	 * sequential io (QCOW_ERR_BAD_OPTION): a stream cannot go back to
 	 * the first one's L2 entry.
 	 */

@@ -11,21 +11,28 @@
  * compressed clusters' counts are kept, 16 bits: at 65535 a new copy is
  * stored), and qcow2 wants OFLAG_COPIED only on clusters of refcount 1:
  * the first reference loses it when the second appears, wherever its L2
- * table is by then.  Only uncompressed clusters of a seekable output
- * are shared; a stream cannot patch what it already sent.
+ * table is by then.  Compressed clusters are shared too: a later one
+ * whose compressed bytes equal an earlier one's (the compressor is
+ * deterministic, and equal streams decompress alike) gets its L2 entry,
+ * and every host cluster its bytes touch counts one more reference.
+ * Only a seekable output shares; a stream cannot patch what it sent.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qcow_endian.h"
+#include "qcow_err.h"
 #include "qcow_format.h"
 #include "qcow_writer_int.h"
 
 struct qcow_dedup_slot {
 	uint8_t digest[QCOW_DIGEST_LEN];
-	uint64_t host; /* 0: empty (host cluster 0 is the header) */
-	uint64_t clu;  /* the guest cluster that first stored it */
+	/* A plain cluster's host offset, or a compressed cluster's L2
+	 * entry (QCOW2_OFLAG_COMPRESSED set); 0: empty (host cluster 0 is
+	 * the header). */
+	uint64_t host;
+	uint64_t clu; /* the guest cluster that first stored it */
 };
 
 static uint64_t slot_of(const struct qcow_dedup *t, const uint8_t *digest)
@@ -151,7 +158,7 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 	errcode_t err;
 
 	*host = 0;
-	if (!s || !s->host)
+	if (!s || !s->host || s->host & QCOW2_OFLAG_COMPRESSED)
 		return 0;
 	hc = s->host >> w->cluster_bits;
 	if (hc < w->zrefs_cap && w->zrefs[hc] == UINT16_MAX)
@@ -177,5 +184,66 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 	}
 	w->zrefs[hc]++;
 	*host = s->host;
+	return 0;
+}
+
+/* @len bytes at host byte @off, from the file or the staging buffer. */
+static errcode_t read_host_bytes(struct qcow_writer *w, uint64_t off,
+				 size_t len, uint8_t *buf)
+{
+	uint64_t end = off + len;
+	errcode_t err = 0;
+
+	if (off < w->obuf_off) {
+		size_t n =
+			(size_t)((end < w->obuf_off ? end : w->obuf_off) - off);
+
+		err = w->io->pread(w->io, buf, n, off);
+		buf += n;
+		off += n;
+	}
+	if (!err && off < end) {
+		if (end > w->obuf_off + w->obuf_len)
+			return QCOW_ERR_WRITER_FAILED; /* not written yet */
+		memcpy(buf, w->obuf + (off - w->obuf_off), (size_t)(end - off));
+	}
+	return err;
+}
+
+errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
+					    const uint8_t *z, size_t zlen,
+					    const uint8_t *digest,
+					    uint64_t *entry)
+{
+	struct qcow_dedup *t = &w->dedup;
+	struct qcow_dedup_slot *s = lookup(t, digest);
+	uint64_t host, sectors, first, last;
+	errcode_t err;
+
+	*entry = 0;
+	if (!s || !(s->host & QCOW2_OFLAG_COMPRESSED))
+		return 0;
+	qcow_compressed_decode(w->cluster_bits, s->host, &host, &sectors);
+	/* Its sectors must hold as many bytes as this one has. */
+	if (((host + zlen - 1) >> 9) - (host >> 9) + 1 > sectors)
+		return 0;
+	first = host >> w->cluster_bits;
+	last = ((host & ~511ULL) + sectors * 512 - 1) >> w->cluster_bits;
+	if (last >= w->zrefs_cap)
+		return 0;
+	for (uint64_t c = first; c <= last; c++)
+		if (w->zrefs[c] == UINT16_MAX)
+			return 0; /* full: this one is stored */
+	if (!t->buf) {
+		t->buf = malloc((size_t)w->cluster_size);
+		if (!t->buf)
+			return ENOMEM;
+	}
+	err = read_host_bytes(w, host, zlen, t->buf);
+	if (err || memcmp(t->buf, z, zlen))
+		return err; /* a digest collision: store it */
+	for (uint64_t c = first; c <= last; c++)
+		w->zrefs[c]++;
+	*entry = s->host;
 	return 0;
 }

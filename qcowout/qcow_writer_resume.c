@@ -397,11 +397,12 @@ static errcode_t l2_table(struct qcow_writer *w, uint64_t i, uint8_t *buf,
  * past the highest one seen is the cluster's first reference.
  */
 struct ref_walk {
-	uint64_t max_plain; /* highest plain host cluster seen, + 1 */
-	uint64_t di;	    /* cursor into the digests */
-	bool fix;	    /* second pass: set OFLAG_COPIED right */
-	bool changed;	    /* ... and the table was changed */
-	uint8_t *buf;	    /* a cluster */
+	uint64_t max_plain;   /* highest plain host cluster seen, + 1 */
+	uint64_t next_packed; /* past the highest compressed start seen */
+	uint64_t di;	      /* cursor into the digests */
+	bool fix;	      /* second pass: set OFLAG_COPIED right */
+	bool changed;	      /* ... and the table was changed */
+	uint8_t *buf;	      /* a cluster */
 };
 
 static uint64_t round_up512(uint64_t v)
@@ -409,9 +410,22 @@ static uint64_t round_up512(uint64_t v)
 	return (v + 511) & ~511ULL;
 }
 
-static errcode_t count_compressed(struct qcow_writer *w, uint64_t e)
+/* The recorded digest of guest cluster @clu, or NULL (guest order). */
+static const uint8_t *digest_of(struct qcow_writer *w, struct ref_walk *rw,
+				uint64_t clu)
+{
+	while (rw->di < w->dg_n && w->dg[rw->di].cluster < clu)
+		rw->di++;
+	return rw->di < w->dg_n && w->dg[rw->di].cluster == clu
+		       ? w->dg[rw->di].digest
+		       : NULL;
+}
+
+static errcode_t count_compressed(struct qcow_writer *w, uint64_t clu,
+				  uint64_t e, struct ref_walk *rw)
 {
 	uint64_t host, sectors, first, last, span_end;
+	const uint8_t *d;
 	errcode_t err;
 
 	if (!w->comp)
@@ -427,7 +441,12 @@ static errcode_t count_compressed(struct qcow_writer *w, uint64_t e)
 	for (uint64_t c = first; !err && c <= last; c++)
 		if (w->zrefs[c]++ == UINT16_MAX)
 			err = QCOW_ERR_RESUME_MISMATCH;
-	return err;
+	if (err || host < rw->next_packed)
+		return err; /* shares an earlier one */
+	/* Packed in guest order: past the last one, a first reference. */
+	rw->next_packed = host + 1;
+	d = w->dedup_on ? digest_of(w, rw, clu) : NULL;
+	return d ? qcow_writer_dedup_note(w, clu, e, d) : 0;
 }
 
 static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
@@ -450,11 +469,9 @@ static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
 	rw->max_plain = c + 1;
 	if (!w->dedup_on)
 		return 0;
-	while (rw->di < w->dg_n && w->dg[rw->di].cluster < clu)
-		rw->di++;
-	if (rw->di < w->dg_n && w->dg[rw->di].cluster == clu)
+	if (digest_of(w, rw, clu))
 		return qcow_writer_dedup_note(w, clu, host,
-					      w->dg[rw->di].digest);
+					      digest_of(w, rw, clu));
 	/* No digests kept: hash the stored bytes. */
 	err = w->io->pread(w->io, rw->buf, (size_t)w->cluster_size, host);
 	if (err)
@@ -475,7 +492,8 @@ static errcode_t walk_entry(struct qcow_writer *w, uint64_t clu, uint8_t *p,
 	if (!e || e == QCOW2_OFLAG_ZERO)
 		return 0;
 	if (!rw->fix)
-		return e & QCOW2_OFLAG_COMPRESSED ? count_compressed(w, e)
+		return e & QCOW2_OFLAG_COMPRESSED
+			       ? count_compressed(w, clu, e, rw)
 		       : e != (host | (e & QCOW2_OFLAG_COPIED)) ||
 				       !host_ok(w, host, w->next_host_off)
 			       ? QCOW_ERR_RESUME_MISMATCH

@@ -140,7 +140,18 @@ errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last);
  */
 errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 				 const uint8_t *digest, uint64_t *host);
-/* Guest cluster @clu was stored at @host: offer it to later ones. */
+/*
+ * qcow_writer_dedup_find_compressed() - if a compressed cluster stored
+ * earlier holds the same @zlen compressed bytes @z (digest @digest),
+ * count one more reference to every host cluster they touch and set
+ * *@entry to its L2 entry; else *@entry = 0.
+ */
+errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
+					    const uint8_t *z, size_t zlen,
+					    const uint8_t *digest,
+					    uint64_t *entry);
+/* Guest cluster @clu was stored at @host (a compressed cluster: @host
+ * is its L2 entry): offer it to later ones. */
 errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 				 uint64_t host, const uint8_t *digest);
 void qcow_writer_dedup_free(struct qcow_dedup *t);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # t_dedup.sh: identical clusters are stored once.  A -a --dedup capture
 # of a filesystem holding four copies of one file stores the file once
-# (plain -a stores all four), the backup descriptor copies of a big
+# (plain -a stores all four), compressed or not, the backup descriptor copies of a big
 # empty filesystem cost nothing in a metadata capture, and
 # QEMU checks, restores and reads such images exactly as it does any
 # other; a stream (which cannot point back) stores every copy and still
@@ -48,6 +48,27 @@ echo "compressed"
 qemu_clean z.qcow2
 qemu-img convert -O raw z.qcow2 z.raw && cmp z.raw qemu.raw || fail "compressed differs"
 [ "$(stat -c %s z.qcow2)" -lt $((9 * 1024 * 1024)) ] || fail "compressed: copies stored"
+
+echo "compressed clusters are shared too"
+mkdir dz
+# 4 MiB of text, compressible (to well under a cluster), four times.
+for i in $(seq 1 40000); do printf 'line %06d of a text that compresses\n' "$i"; done |
+	head -c 4M >dz/one
+for i in 2 3 4; do cp dz/one "dz/copy$i"; done
+mke2fs -q -F -t ext4 -d dz fsz.img 64M >/dev/null 2>&1
+"$E2QCOW" capture -q -a --dedup --compress=zlib fsz.img zs.qcow2 || fail "exit $?"
+"$E2QCOW" capture -q -a --no-dedup --compress=zlib fsz.img zn.qcow2 || fail "exit $?"
+qemu_clean zs.qcow2
+qemu-img convert -O raw zs.qcow2 zs.raw && qemu-img convert -O raw zn.qcow2 zn.raw &&
+	cmp zs.raw zn.raw || fail "shared compressed clusters read differently"
+for f in one copy2 copy3 copy4; do
+	cmp <(debugfs -R "cat /$f" zs.raw 2>/dev/null) dz/one || fail "/$f differs"
+done
+sz=$(stat -c %s zs.qcow2) nz=$(stat -c %s zn.qcow2)
+# Three of the four copies' compressed clusters cost nothing (the
+# metadata and tables, the same in both, are most of what is left).
+[ $((sz * 10)) -lt $((nz * 6)) ] || fail "compressed copies stored: $sz vs $nz bytes"
+"$E2QCOW" verify zs.qcow2 fsz.img >/dev/null || fail "verify: exit $?"
 
 echo "an overlay on a deduplicated base"
 cp d/one d/copy5
