@@ -67,6 +67,23 @@ void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
 		r->fatal = err;
 }
 
+void fsread_add_fixed(struct fsread *r, uint64_t blk, const char *what)
+{
+	errcode_t err;
+
+	if (r->fatal)
+		return;
+	if (blk >= ext2fs_blocks_count(r->fs->super)) {
+		fsread_warn(r, 0, FSREAD_ERR_BLOCK_OUT_OF_RANGE,
+			    "%s: block %llu is outside the filesystem", what,
+			    (unsigned long long)blk);
+		return;
+	}
+	err = extmap_add(r->meta, blk, 1);
+	if (err)
+		r->fatal = err;
+}
+
 static bool is_errno(errcode_t err)
 {
 	return err > 0 && err < 4096;

@@ -1,9 +1,10 @@
 #!/bin/bash
-# t_damage.sh [SEEDS...]: damage nobody has seen.  Five named cases (the
+# t_damage.sh [SEEDS...]: damage nobody has seen.  Six named cases (the
 # ones e2fsck reads past: group flags without checksums, a descriptor with
 # a bad checksum claiming no used inodes, unknown features in a primary
 # superblock that fails its checksum; inodes whose mode has no known file
-# type, whose first block e2fsck probes), then each seed damages a fixture
+# type, whose first block e2fsck probes; a misstated first data block),
+# then each seed damages a fixture
 # its own way (tests/tools/damage.py: superblock, descriptors, inodes,
 # extents, directories, bitmaps; half with checksums computed again so
 # the damage looks valid).  For each:
@@ -112,6 +113,11 @@ cp fx-ext2.img src.img
 echo "a directory's mode 0710 (no file type at all), block-mapped" >damage.txt
 debugfs -w -R "sif /dir mode 0710" src.img >/dev/null 2>&1
 check mode-no-type-blockmap ext2
+# The primary superblock is at byte 1024 whatever s_first_data_block says.
+cp fx-ext3.img src.img
+echo "superblock first_data_block = 51 (1 KiB blocks)" >damage.txt
+python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 20)) 51
+check first-data-block ext3
 
 for seed in "${seeds[@]}"; do
 	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
@@ -120,7 +126,7 @@ for seed in "${seeds[@]}"; do
 		fail "seed $seed: damage.py failed: $(cat damage.txt)"
 	check "seed $seed" "$fx"
 done
-echo "damage: ${#seeds[@]} seeds and 5 named cases, $same same," \
+echo "damage: ${#seeds[@]} seeds and 6 named cases, $same same," \
 	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
 echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
 [ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
