@@ -2,7 +2,8 @@
 /*
  * Unit tests of the qcow2 writer: layout, zero skipping, L2 addressing
  * beyond 2^32 clusters, refcount-table growth, streams, dedup, errors,
- * and a failure injected at every single I/O call.
+ * and a failure injected at every single I/O call (plainly, and with
+ * compression, digests and dedup).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,8 +16,10 @@
 #include <cmocka.h>
 
 #include "layout_audit.h"
+#include "qcow_compress.h"
 #include "qcow_err.h"
 #include "qcow_io.h"
+#include "qcow_reader.h"
 #include "qcow_writer.h"
 
 struct piece {
@@ -333,6 +336,112 @@ static errcode_t fault_sync(struct qcow_io *io)
 	return 0;
 }
 
+static errcode_t fault_pread(struct qcow_io *io, void *buf, size_t len,
+			     uint64_t off)
+{
+	struct fault_io *f = (struct fault_io *)io;
+
+	if (f->calls++ == f->fail_at)
+		return EIO;
+	return f->inner->pread(f->inner, buf, len, off);
+}
+
+/*
+ * The same with compression, digests and dedup on (reads back for
+ * sharing, the digest table, shared compressed clusters): every failure
+ * comes back, nothing half-written looks like qcow2, and the run that
+ * meets no failure reads back as written.
+ */
+static void test_failure_with_compression_and_digests(void **state)
+{
+	/* Buffer 0 compresses, 1..6 do not; 1 and 0 come back after more
+	 * than the 4 MiB staging buffer, so sharing reads them back. */
+	static const unsigned order[] = { 0, 1, 2, 3, 4, 5, 6, 1, 0 };
+	const size_t M = 1 << 20;
+	uint8_t *buf[7];
+	int n;
+
+	(void)state;
+	for (unsigned k = 0; k < 7; k++) {
+		uint32_t x = 2463534242U + k;
+
+		buf[k] = malloc(M);
+		assert_non_null(buf[k]);
+		for (size_t i = 0; i < M; i++) {
+			x ^= x << 13; /* xorshift32: noise */
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[k][i] =
+				k ? (uint8_t)x
+				  : (uint8_t)("compress me, twice "[i % 19]);
+		}
+	}
+	for (n = 0;; n++) {
+		struct qcow_writer_opts o = { .cluster_bits = 16,
+					      .version = 3,
+					      .virtual_size = 256 << 20,
+					      .compress = true,
+					      .compress_type =
+						      QCOW_COMPRESS_ZLIB,
+					      .digests = true,
+					      .dedup = true };
+		struct qcow_writer_stats st;
+		struct fault_io f = { 0 };
+		struct qcow_writer *w = NULL;
+		const uint8_t *img;
+		size_t len;
+		errcode_t err;
+
+		assert_int_equal(qcow_io_mem_create(&f.inner), 0);
+		f.io.pwrite = fault_pwrite;
+		f.io.pread = fault_pread;
+		f.io.set_size = fault_set_size;
+		f.io.sync = fault_sync;
+		f.fail_at = n;
+		err = qcow_writer_create(&f.io, &o, &w);
+		for (unsigned k = 0; !err && k < 9; k++)
+			err = qcow_writer_pwrite(w, (uint64_t)k << 24,
+						 buf[order[k]], M);
+		if (!err)
+			err = qcow_writer_finish(w);
+		if (w)
+			qcow_writer_stats(w, &st);
+		qcow_writer_free(w);
+		img = qcow_io_mem_data(f.inner, &len);
+		if (f.calls <= n) {
+			struct qcow_reader *r;
+			struct qcow_io *in;
+			uint8_t *got = malloc(M);
+
+			assert_int_equal(err, 0);
+			/* Both repeats shared: 16 clusters of each. */
+			assert_int_equal(st.dedup_clusters, 32);
+			assert_int_equal(qcow_io_mem_create_from(img, len, &in),
+					 0);
+			assert_int_equal(qcow_reader_open_io(in, NULL, &r), 0);
+			for (unsigned k = 0; k < 9; k++) {
+				assert_int_equal(
+					qcow_reader_pread(r, got, M,
+							  (uint64_t)k << 24),
+					0);
+				assert_memory_equal(got, buf[order[k]], M);
+			}
+			free(got);
+			qcow_reader_close(r);
+			qcow_io_free(in);
+			qcow_io_free(f.inner);
+			break;
+		}
+		assert_int_not_equal(err, 0);
+		if (len >= 4 && !memcmp(img, "QFI\xfb", 4))
+			assert_int_equal(n, f.calls - 1);
+		qcow_io_free(f.inner);
+	}
+	assert_true(n > 5);
+	for (unsigned k = 0; k < 7; k++)
+		free(buf[k]);
+}
+
 static void test_failure_at_every_call(void **state)
 {
 	const struct piece ps[] = { { 0, 2 << 20, 1 },
@@ -382,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_failure_at_every_call),
+		cmocka_unit_test(test_failure_with_compression_and_digests),
 	};
 
 	initialize_e2qo_error_table();
