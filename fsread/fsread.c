@@ -125,11 +125,48 @@ static errcode_t open_at(const struct fsread_opts *o, const char *path,
 	return err;
 }
 
-/* The first backup superblock, in group 1, for each possible block size. */
+static bool read_primary_sb(const struct fsread_opts *o, const char *path,
+			    uint8_t *sb);
+
+/*
+ * Where the primary, if it is a superblock at all, puts group 1's backup:
+ * e2fsck looks there first when it could load the primary despite its
+ * errors (get_backup_sb), before the places mke2fs's defaults give.
+ */
+static bool primary_says_backup(const struct fsread_opts *o, const char *path,
+				uint64_t *sb_loc, unsigned *bs)
+{
+	uint8_t sb[FSREAD_SB_LEN];
+	uint32_t log_bs, bpg;
+
+	if (!read_primary_sb(o, path, sb) ||
+	    fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
+		return false;
+	log_bs = fsread_le32(sb + FSREAD_SB_LOG_BLOCK_SIZE);
+	if (log_bs > 6)
+		return false;
+	*bs = 1024U << log_bs;
+	bpg = fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP);
+	if (bpg < 8 || bpg > 8 * *bs)
+		return false;
+	*sb_loc = (uint64_t)bpg + fsread_le32(sb + FSREAD_SB_FIRST_DATA_BLOCK);
+	return true;
+}
+
+/* The first backup superblock, in group 1: where the primary says, then
+ * for each possible block size where mke2fs puts it by default. */
 static errcode_t open_backup(const struct fsread_opts *o, const char *path,
 			     int flags, ext2_filsys *fs, uint64_t *sb_used)
 {
 	errcode_t err = EXT2_ET_BAD_MAGIC;
+	uint64_t said;
+	unsigned said_bs;
+
+	if (primary_says_backup(o, path, &said, &said_bs) &&
+	    !try_open(o, path, flags, said, said_bs, fs)) {
+		*sb_used = said;
+		return 0;
+	}
 
 	for (unsigned bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE;
 	     bs *= 2) {

@@ -225,6 +225,18 @@ static void map_really_dir_probe(struct fsread *r,
 	}
 }
 
+/*
+ * A symlink e2fsck takes for a slow one: it goes by the size alone
+ * (ext2fs_is_fast_symlink) and reads the target's block, where
+ * libext2fs's block test would trust i_blocks (damage may zero it).
+ */
+static bool slow_symlink_by_size(const struct ext2_inode *inode)
+{
+	return LINUX_S_ISLNK(inode->i_mode) &&
+	       !(inode->i_flags & EXT4_INLINE_DATA_FL) &&
+	       EXT2_I_SIZE(inode) >= sizeof(inode->i_block);
+}
+
 static void walk_inode(struct fsread *r, uint32_t ino, struct ext2_inode *inode,
 		       bool all_data)
 {
@@ -246,7 +258,8 @@ static void walk_inode(struct fsread *r, uint32_t ino, struct ext2_inode *inode,
 	 * e2fsck reads the resize inode's block map whatever its mode. */
 	if (ino == EXT2_BAD_INO || ino == EXT2_RESIZE_INO)
 		extents = false;
-	else if (!ext2fs_inode_has_valid_blocks2(fs, inode)) {
+	else if (!ext2fs_inode_has_valid_blocks2(fs, inode) &&
+		 !slow_symlink_by_size(inode)) {
 		map_really_dir_probe(r, inode, extents);
 		return;
 	}

@@ -1,10 +1,11 @@
 #!/bin/bash
-# t_damage.sh [SEEDS...]: damage nobody has seen.  Six named cases (the
+# t_damage.sh [SEEDS...]: damage nobody has seen.  Eight named cases (the
 # ones e2fsck reads past: group flags without checksums, a descriptor with
 # a bad checksum claiming no used inodes, unknown features in a primary
 # superblock that fails its checksum; inodes whose mode has no known file
-# type, whose first block e2fsck probes; a misstated first data block),
-# then each seed damages a fixture
+# type, whose first block e2fsck probes; a misstated first data block; a
+# primary whose own geometry says where its backup is; a slow symlink
+# with i_blocks 0), then each seed damages a fixture
 # its own way (tests/tools/damage.py: superblock, descriptors, inodes,
 # extents, directories, bitmaps; half with checksums computed again so
 # the damage looks valid).  For each:
@@ -118,6 +119,17 @@ cp fx-ext3.img src.img
 echo "superblock first_data_block = 51 (1 KiB blocks)" >damage.txt
 python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 20)) 51
 check first-data-block ext3
+# A primary e2fsck loads despite its errors: its blocks per group (2048,
+# not mke2fs's default) say where group 1's backup is.
+cp fx-ext4.img src.img
+echo "superblock desc_size = 7 (checksum computed again)" >damage.txt
+debugfs -w -R "ssv desc_size 7" src.img >/dev/null 2>&1
+check desc-size-backup-by-bpg ext4
+# A slow symlink with i_blocks 0: e2fsck goes by the size, reads it.
+cp fx-ext4.img src.img
+echo "the slow symlink's i_blocks = 0" >damage.txt
+debugfs -w -R "sif /slow blocks 0" src.img >/dev/null 2>&1
+check slow-symlink-no-blocks ext4
 
 for seed in "${seeds[@]}"; do
 	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
@@ -126,7 +138,7 @@ for seed in "${seeds[@]}"; do
 		fail "seed $seed: damage.py failed: $(cat damage.txt)"
 	check "seed $seed" "$fx"
 done
-echo "damage: ${#seeds[@]} seeds and 6 named cases, $same same," \
+echo "damage: ${#seeds[@]} seeds and 8 named cases, $same same," \
 	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
 echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
 [ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
