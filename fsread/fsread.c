@@ -40,12 +40,16 @@ void fsread_warn(struct fsread *r, uint32_t ino, errcode_t err, const char *fmt,
 	r->opts.warn(r->opts.cb_ctx, ino, err, msg);
 }
 
+/*
+ * Inside the device the filesystem claims, from block 0: libext2fs and
+ * e2fsck read what descriptors and inodes name below s_first_data_block
+ * too (a damaged superblock may misstate it), so the capture takes it.
+ */
 bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count)
 {
-	uint64_t first = r->fs->super->s_first_data_block;
 	uint64_t end = ext2fs_blocks_count(r->fs->super);
 
-	return blk >= first && blk < end && count <= end - blk;
+	return blk < end && count <= end - blk;
 }
 
 void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
@@ -63,23 +67,6 @@ void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
 		return;
 	}
 	err = extmap_add(data ? r->data : r->meta, blk, count);
-	if (err)
-		r->fatal = err;
-}
-
-void fsread_add_fixed(struct fsread *r, uint64_t blk, const char *what)
-{
-	errcode_t err;
-
-	if (r->fatal)
-		return;
-	if (blk >= ext2fs_blocks_count(r->fs->super)) {
-		fsread_warn(r, 0, FSREAD_ERR_BLOCK_OUT_OF_RANGE,
-			    "%s: block %llu is outside the filesystem", what,
-			    (unsigned long long)blk);
-		return;
-	}
-	err = extmap_add(r->meta, blk, 1);
 	if (err)
 		r->fatal = err;
 }

@@ -38,11 +38,10 @@ static void map_super_and_descriptors(struct fsread *r, dgrp_t g)
 	 * The primary superblock is always at byte 1024: block 1 with 1 KiB
 	 * blocks even where s_first_data_block is 0 (bigalloc), else block 0.
 	 */
-	if (g == 0)
-		fsread_add_fixed(r, SUPERBLOCK_OFFSET / fs->blocksize,
-				 "superblock");
-	else if (super)
-		fsread_add(r, 0, super, 1, false, "superblock");
+	if (super || g == 0)
+		fsread_add(r, 0,
+			   g == 0 ? SUPERBLOCK_OFFSET / fs->blocksize : super,
+			   1, false, "superblock");
 	if (old_desc) {
 		uint64_t end = ext2fs_blocks_count(fs->super);
 

@@ -22,11 +22,8 @@ void fsread_roles_note(struct fsread *r, enum scrub_role role, uint64_t blk,
 		       uint64_t count, uint32_t ino, uint64_t size)
 {
 	struct scrub_roles *t = &r->roles;
-	uint64_t end = ext2fs_blocks_count(r->fs->super);
 
-	/* Below s_first_data_block too: the primary superblock is captured
-	 * wherever a damaged superblock says the filesystem starts. */
-	if (!t->on || !count || blk >= end || count > end - blk)
+	if (!t->on || !count || !fsread_range_ok(r, blk, count))
 		return;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;

@@ -97,9 +97,6 @@ bool fsread_range_ok(const struct fsread *r, uint64_t blk, uint64_t count);
  */
 void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
 		bool data, const char *what);
-/* A block at a fixed place (the primary superblock's): captured even
- * below s_first_data_block, which a damaged superblock may misstate. */
-void fsread_add_fixed(struct fsread *r, uint64_t blk, const char *what);
 
 /*
  * Inode-table blocks of inodes that directory entries name but that lie
