@@ -82,6 +82,7 @@ struct fsread {
 	struct scrub_roles roles;      /* FSREAD_MAP_SCRUB: what blocks are */
 	struct extmap *dirs;	       /* directory blocks found by the walk */
 	struct extmap unreadable;      /* blocks fsread_read() could not read */
+	int prefetch_fd;	       /* during fsread_map(): for readahead */
 };
 
 /* Report a problem (printf-style); counts it, rate-limits per inode. */
