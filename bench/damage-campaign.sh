@@ -12,14 +12,16 @@ count=${2:-2000}
 cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=ON >/dev/null
 cmake --build build-rel -j"$(nproc)" >/dev/null
 export E2QCOW=$PWD/build-rel/src/e2qcow TOOLS=$PWD/build-rel/tests
+# A batch's log of its own: two campaigns may run side by side.
+log=$(mktemp "${TMPDIR:-/tmp}/damage-batch.XXXXXX")
+trap 'rm -f "$log"' EXIT
 status=0
 for ((at = first; at < first + count; at += 100)); do
 	n=$((first + count - at < 100 ? first + count - at : 100))
-	if ! bash tests/integration/t_damage.sh $(seq "$at" $((at + n - 1))) >batch.log 2>&1; then
+	if ! bash tests/integration/t_damage.sh $(seq "$at" $((at + n - 1))) >"$log" 2>&1; then
 		status=1
-		grep -E "^(seed|FAIL)" batch.log
+		grep -E "^(seed|FAIL)" "$log"
 	fi
-	grep -E "^(damage|oracle)" batch.log
+	grep -E "^(damage|oracle)" "$log"
 done
-rm -f batch.log
 exit $status
