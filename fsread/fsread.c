@@ -142,8 +142,24 @@ static bool primary_says_backup(const struct fsread_opts *o, const char *path,
 	return true;
 }
 
-/* The first backup superblock, in group 1: where the primary says, then
- * for each possible block size where mke2fs puts it by default. */
+static bool forced_open_is_safe(const struct fsread_opts *o, const char *path);
+
+/* Does the primary open with EXT2_FLAG_IGNORE_SB_ERRORS, as e2fsck's
+ * "trying to load superblock despite errors" does? */
+static bool primary_loads_despite_errors(const struct fsread_opts *o,
+					 const char *path, int flags)
+{
+	ext2_filsys fs = NULL;
+
+	if (!forced_open_is_safe(o, path) ||
+	    try_open(o, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0, &fs))
+		return false;
+	ext2fs_free(fs);
+	return true;
+}
+
+/* The first backup superblock, in group 1: where the primary says if
+ * e2fsck can load it, then where mke2fs puts it for each block size. */
 static errcode_t open_backup(const struct fsread_opts *o, const char *path,
 			     int flags, ext2_filsys *fs, uint64_t *sb_used)
 {
@@ -151,7 +167,8 @@ static errcode_t open_backup(const struct fsread_opts *o, const char *path,
 	uint64_t said;
 	unsigned said_bs;
 
-	if (primary_says_backup(o, path, &said, &said_bs) &&
+	if (primary_loads_despite_errors(o, path, flags) &&
+	    primary_says_backup(o, path, &said, &said_bs) &&
 	    !try_open(o, path, flags, said, said_bs, fs)) {
 		*sb_used = said;
 		return 0;
@@ -266,9 +283,13 @@ static bool forced_open_is_safe(const struct fsread_opts *o, const char *path)
 	if (bpg < 8 || cpg < 8 || cpg > 8 * bs || !ipg || ipg > 8 * bs ||
 	    (uint64_t)ipg * isize / bs > bpg)
 		return false;
+	/* A descriptor size libext2fs divides the block size by: any in
+	 * (0, block size] keeps that arithmetic sound (e2fsck loads a
+	 * primary of desc_size 7 despite its errors). */
 	if ((fsread_le32(sb + FSREAD_SB_FEATURE_INCOMPAT) &
 	     FSREAD_INCOMPAT_64BIT) &&
-	    !pow2_between(fsread_le16(sb + FSREAD_SB_DESC_SIZE), 32, bs))
+	    (!fsread_le16(sb + FSREAD_SB_DESC_SIZE) ||
+	     fsread_le16(sb + FSREAD_SB_DESC_SIZE) > bs))
 		return false;
 	/* Nor where the descriptor table it claims is too big to hold in
 	 * memory (libext2fs allocates it whole): the checked open of a

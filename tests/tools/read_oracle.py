@@ -2,7 +2,8 @@
 """read_oracle.py READS MAP IMG BS: the blocks of IMG that a program read
 (READS: "OFFSET LENGTH" lines, from logread.c) but a capture does not
 store (MAP: "e2qcow capture -n" output), leaving out blocks that read as
-zeros anyway.  Prints up to 8 of them, space-separated; nothing if none.
+zeros anyway (and leaving out blkid's probe of the device's head).
+Prints up to 8 of them, space-separated; nothing if none.
 """
 import re
 import sys
@@ -30,6 +31,11 @@ def main():
             if not line:
                 continue
             off, n = map(int, line.split())
+            # blkid's probe of the device's head (one read of 256 KiB or
+            # more at offset 0: dumpe2fs makes it to say what a device
+            # holds when it finds no superblock) reads no filesystem.
+            if off == 0 and n >= 256 << 10:
+                continue
             for b in range(off // bs, (off + n - 1) // bs + 1):
                 if b * bs >= size or b in miss or has(b):
                     continue
