@@ -319,6 +319,9 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	err = open_at(&r->opts, path, flags, r->opts.superblock,
 		      r->opts.block_size, &r->fs);
 	r->info.superblock = r->opts.superblock;
+	/* We read past a primary checksum; e2fsck refuses it and probes. */
+	if (!err && !r->opts.superblock)
+		r->blind_probes = primary_csum_fails(&r->opts, path);
 	if (!err || r->opts.superblock || is_errno(err))
 		return err;
 	/* Unknown features are the filesystem's, unless the superblock
@@ -328,6 +331,7 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	     err == EXT2_ET_RO_UNSUPP_FEATURE) &&
 	    !primary_csum_fails(&r->opts, path))
 		return err;
+	r->blind_probes = true; /* e2fsck cannot open this primary either */
 	backup_err =
 		open_backup(&r->opts, path, flags, &r->fs, &r->info.superblock);
 	if (!backup_err) {
@@ -530,6 +534,30 @@ static errcode_t map_backup_view(struct fsread *r, unsigned flags,
 }
 
 /*
+ * Where e2fsck cannot open the primary superblock and cannot load it
+ * despite its errors either, it looks for a backup blindly: 1 KiB at
+ * block size * 8 (+1 with 1 KiB blocks) for each block size
+ * (get_backup_sb).  Those reads are part of what it does with this
+ * filesystem, so the blocks they fall in are captured (a scrubbed
+ * capture zeroes them, having no role for them).
+ */
+static void map_blind_probes(struct fsread *r)
+{
+	uint64_t bs = r->fs->blocksize;
+
+	if (!r->blind_probes)
+		return;
+	for (uint64_t p = EXT2_MIN_BLOCK_SIZE; p <= EXT2_MAX_BLOCK_SIZE;
+	     p *= 2) {
+		uint64_t off = (p * 8 + (p == 1024)) * p;
+
+		if (off / bs < ext2fs_blocks_count(r->fs->super))
+			fsread_add(r, 0, off / bs, 1, false,
+				   "e2fsck's probe for a backup superblock");
+	}
+}
+
+/*
  * Cold caches: the walk reads tables, then directories, then the copy
  * reads every mapped block, each in block order but one block or slot at
  * a time.  Telling the kernel about each phase's blocks first (one
@@ -594,6 +622,7 @@ errcode_t fsread_map(struct fsread *r, unsigned flags, struct extmap *map,
 	r->fatal = 0;
 	prefetch_open(r);
 	fsread_map_groups(r);
+	map_blind_probes(r);
 	/* The inode scan reads the tables next: queue them all now. */
 	prefetch_runs(r, map);
 	if (!r->fatal)

@@ -83,6 +83,7 @@ struct fsread {
 	struct extmap *dirs;	       /* directory blocks found by the walk */
 	struct extmap unreadable;      /* blocks fsread_read() could not read */
 	int prefetch_fd;	       /* during fsread_map(): for readahead */
+	bool blind_probes; /* e2fsck would probe for backups blindly */
 };
 
 /* Report a problem (printf-style); counts it, rate-limits per inode. */

@@ -1,11 +1,12 @@
 #!/bin/bash
-# t_damage.sh [SEEDS...]: damage nobody has seen.  Eight named cases (the
+# t_damage.sh [SEEDS...]: damage nobody has seen.  Nine named cases (the
 # ones e2fsck reads past: group flags without checksums, a descriptor with
 # a bad checksum claiming no used inodes, unknown features in a primary
 # superblock that fails its checksum; inodes whose mode has no known file
 # type, whose first block e2fsck probes; a misstated first data block; a
 # primary whose own geometry says where its backup is; a slow symlink
-# with i_blocks 0), then each seed damages a fixture
+# with i_blocks 0; a primary e2fsck cannot open, so that it probes for a
+# backup blindly), then each seed damages a fixture
 # its own way (tests/tools/damage.py: superblock, descriptors, inodes,
 # extents, directories, bitmaps; half with checksums computed again so
 # the damage looks valid).  For each:
@@ -130,6 +131,12 @@ cp fx-ext4.img src.img
 echo "the slow symlink's i_blocks = 0" >damage.txt
 debugfs -w -R "sif /slow blocks 0" src.img >/dev/null 2>&1
 check slow-symlink-no-blocks ext4
+# A primary e2fsck cannot open (every compat bit set, checksum stale):
+# it probes blindly for a backup, 1 KiB at 8 MiB + 1 KiB, 32 MiB, ...
+cp fx-ext4.img src.img
+echo "superblock s_feature_compat = 0xffffffff, checksum not updated" >damage.txt
+python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 92)) 0xffffffff
+check blind-backup-probe ext4
 
 for seed in "${seeds[@]}"; do
 	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
@@ -138,7 +145,7 @@ for seed in "${seeds[@]}"; do
 		fail "seed $seed: damage.py failed: $(cat damage.txt)"
 	check "seed $seed" "$fx"
 done
-echo "damage: ${#seeds[@]} seeds and 8 named cases, $same same," \
+echo "damage: ${#seeds[@]} seeds and 9 named cases, $same same," \
 	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
 echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
 [ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
