@@ -53,7 +53,7 @@ one() {
 	done
 }
 : >times.tsv
-one "sorted read of the captured blocks (limit)" cold ./sortedread small.img 4096 <blocks.txt
+one "sorted read of the captured blocks (limit)" cold sh -c "./sortedread small.img 4096 <blocks.txt"
 one "e2qcow capture --no-sync" cold "$E" capture --no-sync small.img o.qcow2
 one "e2image -Q" cold e2image -Q small.img e.qcow2
 one "e2qcow capture --no-sync, warm" warm "$E" capture --no-sync small.img o.qcow2
