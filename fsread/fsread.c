@@ -114,66 +114,27 @@ static errcode_t open_at(const struct fsread_opts *o, const char *path,
 	return err;
 }
 
-static bool read_primary_sb(const struct fsread_opts *o, const char *path,
-			    uint8_t *sb);
-
 /*
- * Where the primary, if it is a superblock at all, puts group 1's backup:
- * e2fsck looks there first when it could load the primary despite its
- * errors (get_backup_sb), before the places mke2fs's defaults give.
+ * The first backup superblock, in group 1.  Where e2fsck could load the
+ * primary despite its errors (@forced: that open), it looks where the
+ * primary's own geometry says first (get_backup_sb); then, as without
+ * it, where mke2fs puts group 1's backup for each block size.
  */
-static bool primary_says_backup(const struct fsread_opts *o, const char *path,
-				uint64_t *sb_loc, unsigned *bs)
-{
-	uint8_t sb[FSREAD_SB_LEN];
-	uint32_t log_bs, bpg;
-
-	if (!read_primary_sb(o, path, sb) ||
-	    fsread_le16(sb + FSREAD_SB_MAGIC) != FSREAD_SB_MAGIC_VALUE)
-		return false;
-	log_bs = fsread_le32(sb + FSREAD_SB_LOG_BLOCK_SIZE);
-	if (log_bs > 6)
-		return false;
-	*bs = 1024U << log_bs;
-	bpg = fsread_le32(sb + FSREAD_SB_BLOCKS_PER_GROUP);
-	if (bpg < 8 || bpg > 8 * *bs)
-		return false;
-	*sb_loc = (uint64_t)bpg + fsread_le32(sb + FSREAD_SB_FIRST_DATA_BLOCK);
-	return true;
-}
-
-static bool forced_open_is_safe(const struct fsread_opts *o, const char *path);
-
-/* Does the primary open with EXT2_FLAG_IGNORE_SB_ERRORS, as e2fsck's
- * "trying to load superblock despite errors" does? */
-static bool primary_loads_despite_errors(const struct fsread_opts *o,
-					 const char *path, int flags)
-{
-	ext2_filsys fs = NULL;
-
-	if (!forced_open_is_safe(o, path) ||
-	    try_open(o, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0, &fs))
-		return false;
-	ext2fs_free(fs);
-	return true;
-}
-
-/* The first backup superblock, in group 1: where the primary says if
- * e2fsck can load it, then where mke2fs puts it for each block size. */
 static errcode_t open_backup(const struct fsread_opts *o, const char *path,
-			     int flags, ext2_filsys *fs, uint64_t *sb_used)
+			     int flags, ext2_filsys forced, ext2_filsys *fs,
+			     uint64_t *sb_used)
 {
 	errcode_t err = EXT2_ET_BAD_MAGIC;
-	uint64_t said;
-	unsigned said_bs;
 
-	if (primary_loads_despite_errors(o, path, flags) &&
-	    primary_says_backup(o, path, &said, &said_bs) &&
-	    !try_open(o, path, flags, said, said_bs, fs)) {
-		*sb_used = said;
-		return 0;
+	if (forced) {
+		uint64_t sb = (uint64_t)forced->super->s_blocks_per_group +
+			      forced->super->s_first_data_block;
+
+		if (!try_open(o, path, flags, sb, forced->blocksize, fs)) {
+			*sb_used = sb;
+			return 0;
+		}
 	}
-
 	for (unsigned bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE;
 	     bs *= 2) {
 		uint64_t sb = (uint64_t)bs * 8 + (bs == 1024);
@@ -314,6 +275,7 @@ static bool primary_csum_fails(const struct fsread_opts *o, const char *path)
 static errcode_t open_fs(struct fsread *r, const char *path)
 {
 	int flags = OPEN_FLAGS | (r->opts.force ? EXT2_FLAG_FORCE : 0);
+	ext2_filsys forced = NULL;
 	errcode_t err, backup_err;
 
 	err = open_at(&r->opts, path, flags, r->opts.superblock,
@@ -321,7 +283,8 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	r->info.superblock = r->opts.superblock;
 	/* We read past a primary checksum; e2fsck refuses it and probes. */
 	if (!err && !r->opts.superblock)
-		r->blind_probes = primary_csum_fails(&r->opts, path);
+		r->blind_probes =
+			!ext2fs_superblock_csum_verify(r->fs, r->fs->super);
 	if (!err || r->opts.superblock || is_errno(err))
 		return err;
 	/* Unknown features are the filesystem's, unless the superblock
@@ -332,20 +295,25 @@ static errcode_t open_fs(struct fsread *r, const char *path)
 	    !primary_csum_fails(&r->opts, path))
 		return err;
 	r->blind_probes = true; /* e2fsck cannot open this primary either */
-	backup_err =
-		open_backup(&r->opts, path, flags, &r->fs, &r->info.superblock);
+	/* The primary despite its errors (e2fsck's second try): it names
+	 * its backup, and is the last resort if no backup opens. */
+	if (!forced_open_is_safe(&r->opts, path) ||
+	    try_open(&r->opts, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
+		     &forced))
+		forced = NULL;
+	backup_err = open_backup(&r->opts, path, flags, forced, &r->fs,
+				 &r->info.superblock);
 	if (!backup_err) {
+		if (forced)
+			ext2fs_free(forced);
 		r->info.primary_err = err;
 		return 0;
 	}
-	/* Last resort: the primary, accepting inconsistent descriptors. */
-	if (forced_open_is_safe(&r->opts, path) &&
-	    !try_open(&r->opts, path, flags | EXT2_FLAG_IGNORE_SB_ERRORS, 0, 0,
-		      &r->fs)) {
-		r->info.primary_err = err;
-		return 0;
-	}
-	return err;
+	if (!forced)
+		return err;
+	r->fs = forced;
+	r->info.primary_err = err;
+	return 0;
 }
 
 static errcode_t check_mount(const char *path, const struct fsread_opts *o,
