@@ -274,22 +274,15 @@ static errcode_t apply_digests(struct qcow_writer *w, struct rec_in *r)
 		return QCOW_ERR_RESUME_MISMATCH;
 	for (uint64_t k = 0; k < n; k++) {
 		struct qcow_digest_entry e;
+		errcode_t err;
 
 		qcow_digest_entry_decode(take(r, QCOW_DIGEST_ENTRY), &e);
 		if (e.cluster >= clusters ||
 		    (w->dg_n && w->dg[w->dg_n - 1].cluster >= e.cluster))
 			return QCOW_ERR_RESUME_MISMATCH;
-		if (w->dg_n == w->dg_cap) {
-			uint64_t cap = w->dg_cap ? w->dg_cap * 2 : 1024;
-			struct qcow_digest_entry *p =
-				realloc(w->dg, cap * sizeof(*p));
-
-			if (!p)
-				return ENOMEM;
-			w->dg = p;
-			w->dg_cap = cap;
-		}
-		w->dg[w->dg_n++] = e;
+		err = qcow_writer_add_digest(w, e.cluster, e.digest);
+		if (err)
+			return err;
 	}
 	w->ck_dg = w->dg_n;
 	return 0;
@@ -455,6 +448,7 @@ static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
 	uint64_t c = host >> w->cluster_bits;
 	errcode_t err = qcow_writer_grow_zrefs(w, c);
 	uint8_t d[QCOW_DIGEST_LEN];
+	const uint8_t *known;
 
 	if (err)
 		return err;
@@ -469,15 +463,16 @@ static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
 	rw->max_plain = c + 1;
 	if (!w->dedup_on)
 		return 0;
-	if (digest_of(w, rw, clu))
-		return qcow_writer_dedup_note(w, clu, host,
-					      digest_of(w, rw, clu));
-	/* No digests kept: hash the stored bytes. */
-	err = w->io->pread(w->io, rw->buf, (size_t)w->cluster_size, host);
-	if (err)
-		return err;
-	qcow_digest(rw->buf, (size_t)w->cluster_size, d);
-	return qcow_writer_dedup_note(w, clu, host, d);
+	known = digest_of(w, rw, clu);
+	if (!known) { /* no digests kept: hash the stored bytes */
+		err = w->io->pread(w->io, rw->buf, (size_t)w->cluster_size,
+				   host);
+		if (err)
+			return err;
+		qcow_digest(rw->buf, (size_t)w->cluster_size, d);
+		known = d;
+	}
+	return qcow_writer_dedup_note(w, clu, host, known);
 }
 
 /* Pass 1 counts; pass 2 (rw->fix) gives OFLAG_COPIED to exactly the
