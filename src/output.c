@@ -119,8 +119,10 @@ static errcode_t follow_link(struct output *o, const char *path,
 	return o->resolved ? 0 : ENOMEM;
 }
 
-errcode_t output_open(struct output *o, const char *path, bool overwrite,
-		      const char **what)
+/* Everything output_open() does but name the file a regular file's
+ * output is written under (o->kind OUTPUT_FILE, o->fd -1). */
+static errcode_t prepare(struct output *o, const char *path, bool overwrite,
+			 const char **what)
 {
 	struct stat st;
 	errcode_t err;
@@ -164,6 +166,16 @@ errcode_t output_open(struct output *o, const char *path, bool overwrite,
 		return errno;
 	}
 	o->kind = OUTPUT_FILE;
+	return 0;
+}
+
+errcode_t output_open(struct output *o, const char *path, bool overwrite,
+		      const char **what)
+{
+	errcode_t err = prepare(o, path, overwrite, what);
+
+	if (err || o->kind != OUTPUT_FILE)
+		return err;
 	*what = "creating a temporary file beside the output";
 	return make_temp(o);
 }
@@ -189,7 +201,7 @@ errcode_t output_open_resumable(struct output *o, const char *path,
 				bool overwrite, bool *existed,
 				const char **what)
 {
-	errcode_t err = output_open(o, path, overwrite, what);
+	errcode_t err = prepare(o, path, overwrite, what);
 	struct stat st;
 
 	*existed = false;
@@ -199,8 +211,7 @@ errcode_t output_open_resumable(struct output *o, const char *path,
 		*what = "opening the output";
 		return ENOTSUP;
 	}
-	/* The random temporary name goes; the fixed one is reused. */
-	output_abort(o);
+	/* A fixed name, reused by the next run (no random one). */
 	o->tmp_path = name_beside(o->path, "partial");
 	if (!o->tmp_path)
 		return ENOMEM;
