@@ -87,56 +87,58 @@ check() {
 	fi
 }
 
-# The damage the issue named, made by hand.
-cp fx-ext2.img src.img
-echo "uninit flags without group checksums" >damage.txt
-debugfs -w -R "set_bg 0 flags 3" src.img >/dev/null 2>&1
-check uninit-nocsum ext2
-cp fx-ext4.img src.img
-echo "a descriptor with a bad checksum claiming no used inodes" >damage.txt
-ipg=$(dumpe2fs -h src.img 2>/dev/null | awk '/^Inodes per group:/ {print $4}')
+# named LABEL FIXTURE DESCRIPTION CMD...: damage a copy of FIXTURE by
+# hand (CMD, run on src.img), then check it.
+named=0
+named() {
+	local label=$1 fx=$2
+	cp "fx-$fx.img" src.img
+	echo "$3" >damage.txt
+	shift 3
+	"$@" >/dev/null 2>&1
+	named=$((named + 1))
+	check "$label" "$fx"
+}
+poke() { python3 "$TESTS_DIR/tools/poke.py" src.img u32 "$@"; }
+
+# The damage the issue named.
+named uninit-nocsum ext2 "uninit flags without group checksums" \
+	debugfs -w -R "set_bg 0 flags 3" src.img
+ipg=$(dumpe2fs -h fx-ext4.img 2>/dev/null | awk '/^Inodes per group:/ {print $4}')
 printf '%s\n' "set_bg 0 itable_unused $ipg" "set_bg 0 flags 1" \
 	"set_bg 0 checksum 0x1234" >cmds
-debugfs -w -f cmds src.img >/dev/null 2>&1
-check bad-desc-unused ext4
+named bad-desc-unused ext4 \
+	"a descriptor with a bad checksum claiming no used inodes" \
+	debugfs -w -f cmds src.img
 # (A layout with a backup where e2fsck looks for one: group 1 at 32768.)
 mke2fs -q -F -t ext4 -b 4096 -O metadata_csum -d tree fx-ext4big.img 160M
-cp fx-ext4big.img src.img
-echo "unknown incompat bits, and a bad checksum, in the primary superblock" >damage.txt
-python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 96)) 0x800002c2
-check unknown-feature-bad-csum ext4big
+named unknown-feature-bad-csum ext4big \
+	"unknown incompat bits, and a bad checksum, in the primary superblock" \
+	poke $((1024 + 96)) 0x800002c2
 # Modes of no known file type: e2fsck reads the first block to see if it
 # is really a directory (extent-mapped, and a block map).
-cp fx-ext4.img src.img
-echo "lost+found's mode 0177777 (no such file type), extent-mapped" >damage.txt
-debugfs -w -R "sif <11> mode 0177777" src.img >/dev/null 2>&1
-check mode-no-type-extents ext4
-cp fx-ext2.img src.img
-echo "a directory's mode 0710 (no file type at all), block-mapped" >damage.txt
-debugfs -w -R "sif /dir mode 0710" src.img >/dev/null 2>&1
-check mode-no-type-blockmap ext2
+named mode-no-type-extents ext4 \
+	"lost+found's mode 0177777 (no such file type), extent-mapped" \
+	debugfs -w -R "sif <11> mode 0177777" src.img
+named mode-no-type-blockmap ext2 \
+	"a directory's mode 0710 (no file type at all), block-mapped" \
+	debugfs -w -R "sif /dir mode 0710" src.img
 # The primary superblock is at byte 1024 whatever s_first_data_block says.
-cp fx-ext3.img src.img
-echo "superblock first_data_block = 51 (1 KiB blocks)" >damage.txt
-python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 20)) 51
-check first-data-block ext3
+named first-data-block ext3 "superblock first_data_block = 51 (1 KiB blocks)" \
+	poke $((1024 + 20)) 51
 # A primary e2fsck loads despite its errors: its blocks per group (2048,
 # not mke2fs's default) say where group 1's backup is.
-cp fx-ext4.img src.img
-echo "superblock desc_size = 7 (checksum computed again)" >damage.txt
-debugfs -w -R "ssv desc_size 7" src.img >/dev/null 2>&1
-check desc-size-backup-by-bpg ext4
+named desc-size-backup-by-bpg ext4 \
+	"superblock desc_size = 7 (checksum computed again)" \
+	debugfs -w -R "ssv desc_size 7" src.img
 # A slow symlink with i_blocks 0: e2fsck goes by the size, reads it.
-cp fx-ext4.img src.img
-echo "the slow symlink's i_blocks = 0" >damage.txt
-debugfs -w -R "sif /slow blocks 0" src.img >/dev/null 2>&1
-check slow-symlink-no-blocks ext4
+named slow-symlink-no-blocks ext4 "the slow symlink's i_blocks = 0" \
+	debugfs -w -R "sif /slow blocks 0" src.img
 # A primary e2fsck cannot open (every compat bit set, checksum stale):
 # it probes blindly for a backup, 1 KiB at 8 MiB + 1 KiB, 32 MiB, ...
-cp fx-ext4.img src.img
-echo "superblock s_feature_compat = 0xffffffff, checksum not updated" >damage.txt
-python3 "$TESTS_DIR/tools/poke.py" src.img u32 $((1024 + 92)) 0xffffffff
-check blind-backup-probe ext4
+named blind-backup-probe ext4 \
+	"superblock s_feature_compat = 0xffffffff, checksum not updated" \
+	poke $((1024 + 92)) 0xffffffff
 
 for seed in "${seeds[@]}"; do
 	fx=${fixtures[$((seed % ${#fixtures[@]}))]}
@@ -145,7 +147,7 @@ for seed in "${seeds[@]}"; do
 		fail "seed $seed: damage.py failed: $(cat damage.txt)"
 	check "seed $seed" "$fx"
 done
-echo "damage: ${#seeds[@]} seeds and 9 named cases, $same same," \
+echo "damage: ${#seeds[@]} seeds and $named named cases, $same same," \
 	"${#differ[@]} differ (${differ[*]}), $refused refused, $unsteady where e2fsck varies"
 echo "oracle misses: ${#oracle_misses[@]} ${oracle_misses[*]}"
 [ ${#oracle_misses[@]} = 0 ] || fail "blocks e2fsck or dumpe2fs read were not captured"
