@@ -123,6 +123,16 @@ static inline void qcow_compressed_decode(unsigned cluster_bits, uint64_t e,
  * bits), and the digests are then not trusted. */
 #define QCOW2_AUTOCLEAR_E2QCOW_DIGESTS (1ULL << 62)
 #define QCOW2_EXT_E2QCOW_DIGESTS 0x65326467U /* "e2dg" */
+/*
+ * How e2qcow laid the image out, for readers of a stream: u64 flags
+ * (QCOW2_E2QCOW_L1_FIRST: the L1 table comes before the data, each L2
+ * table right after the data it maps) and u64 the number of references
+ * to host clusters that another guest cluster stored first (dedup: 0
+ * means every stored cluster is read once).
+ */
+#define QCOW2_EXT_E2QCOW_LAYOUT 0x65326c79U /* "e2ly" */
+#define QCOW2_E2QCOW_LAYOUT_LEN 16U
+#define QCOW2_E2QCOW_L1_FIRST (1ULL << 0)
 
 /* The header, in host order. */
 struct qcow_hdr {

@@ -95,6 +95,13 @@ static errcode_t parse_extension(struct qcow_reader *r, uint32_t type,
 		r->digest_offset = qcow_load_be64(p + 8);
 		r->digest_count = qcow_load_be64(p + 16);
 		return 0;
+	case QCOW2_EXT_E2QCOW_LAYOUT:
+		if (len < QCOW2_E2QCOW_LAYOUT_LEN || r->has_layout)
+			return 0; /* not one we know: no promise */
+		r->has_layout = true;
+		r->layout_flags = qcow_load_be64(p);
+		r->layout_shared = qcow_load_be64(p + 8);
+		return 0;
 	default:
 		return 0; /* unknown: skipped, as QEMU does */
 	}
@@ -505,6 +512,9 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 	memset(info, 0, sizeof(*info));
 	info->hdr = r->hdr;
 	info->file_size = r->file_size;
+	info->has_layout = r->has_layout;
+	info->l1_first = r->layout_flags & QCOW2_E2QCOW_L1_FIRST;
+	info->shared_clusters = r->layout_shared;
 	info->raw = r->raw;
 	info->path = r->path;
 	info->backing_file = r->backing_name;

@@ -74,6 +74,27 @@ errcode_t qcow_reader_zero_run(struct qcow_reader *r, uint64_t off,
 			       uint64_t max, uint64_t *zero_len,
 			       uint64_t *data_len);
 
+/*
+ * qcow_reader_locate() - where the guest bytes at @off are stored in this
+ * image's file (its active layer, not its backing chain): @host is the
+ * byte offset of a normal cluster's data (at @off), or a compressed
+ * cluster's L2 entry; @len how many guest bytes from @off share that
+ * mapping (never past the cluster).  Tells a cluster met again (shared)
+ * from one met for the first time, for readers of a stream.
+ */
+enum qcow_location_kind {
+	QCOW_LOC_NONE, /* zero, unallocated, or elsewhere */
+	QCOW_LOC_DATA,
+	QCOW_LOC_COMPRESSED,
+};
+struct qcow_location {
+	enum qcow_location_kind kind;
+	uint64_t host;
+	uint64_t len;
+};
+errcode_t qcow_reader_locate(struct qcow_reader *r, uint64_t off,
+			     struct qcow_location *loc);
+
 /* What a qcow2 image holds, for "e2qcow info". */
 struct qcow_snapshot_info {
 	char id[128];
@@ -95,6 +116,9 @@ struct qcow_reader_info {
 	const char *data_file;	    /* NULL if none */
 	const char *capture_text;   /* e2qcow's extension, NUL-terminated */
 	bool has_digests;	    /* e2qcow's digest table (qcow_digest.h) */
+	bool has_layout;	    /* e2qcow's layout extension: */
+	bool l1_first;		    /* ... L1 before data, L2 after it */
+	uint64_t shared_clusters;   /* ... references to shared clusters */
 	bool digests_stale;	    /* ... but another program wrote since */
 	uint64_t digest_count;
 	uint32_t nb_snapshots;

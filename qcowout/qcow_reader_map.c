@@ -176,6 +176,26 @@ errcode_t qcow_reader_map(struct qcow_reader *r, uint64_t off,
 	return check_host(r, host);
 }
 
+errcode_t qcow_reader_locate(struct qcow_reader *r, uint64_t off,
+			     struct qcow_location *loc)
+{
+	struct qcow_map m;
+	errcode_t err = off < r->size ? qcow_reader_map(r, off, &m) : EINVAL;
+
+	memset(loc, 0, sizeof(*loc));
+	if (err)
+		return err;
+	loc->len = m.len;
+	if (m.type == QCOW_C_NORMAL && !r->data_io) {
+		loc->kind = QCOW_LOC_DATA;
+		loc->host = m.host_off;
+	} else if (m.type == QCOW_C_COMPRESSED) {
+		loc->kind = QCOW_LOC_COMPRESSED;
+		loc->host = m.host_off;
+	}
+	return 0;
+}
+
 /* Read from the file holding normal clusters; a short tail is zeros. */
 static errcode_t read_host(struct qcow_reader *r, uint8_t *buf, size_t len,
 			   uint64_t host)

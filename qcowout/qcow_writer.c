@@ -119,7 +119,7 @@ uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c)
 {
 	if (c < w->zrefs_cap && w->zrefs[c])
 		return w->zrefs[c];
-	return c && c < w->first_data ? 0 : 1; /* the quiet head is free */
+	return c && c < w->l1_start ? 0 : 1; /* the quiet head is free */
 }
 
 static errcode_t flush_run(struct qcow_writer *w)
@@ -529,7 +529,7 @@ static errcode_t check_opts(const struct qcow_writer_opts *o,
 		return QCOW_ERR_BAD_CLUSTER_BITS;
 	if (!o->virtual_size || o->virtual_size > (1ULL << 62))
 		return QCOW_ERR_BAD_OPTION;
-	if (io->sequential && !o->plan)
+	if (io->sequential && (!o->plan || !o->plan_l1))
 		return QCOW_ERR_NOT_SEEKABLE;
 	if (o->compress && o->compress_type != 0 && o->version < 3)
 		return QCOW_ERR_BAD_OPTION;
@@ -594,10 +594,12 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->digests = opts->digests && opts->version >= 3;
 	w->dedup_on = opts->dedup;
 	w->base = opts->base;
-	/* Cluster 0 is the header; data starts after the quiet head. */
-	w->first_data = w->cluster_size >= QCOW_WRITER_QUIET_HEAD
-				? 1
-				: QCOW_WRITER_QUIET_HEAD >> w->cluster_bits;
+	/* Cluster 0 is the header; the L1 table follows the quiet head,
+	 * and data the L1 table. */
+	w->l1_start = w->cluster_size >= QCOW_WRITER_QUIET_HEAD
+			      ? 1
+			      : QCOW_WRITER_QUIET_HEAD >> w->cluster_bits;
+	w->first_data = w->l1_start + w->l1_clusters;
 	w->next_host_off = w->obuf_off = w->first_data << w->cluster_bits;
 	err = 0;
 	if (opts->compress) {
@@ -623,9 +625,16 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 		w->bdg_n = opts->n_base_digests;
 	}
 	if (!err && w->stream) {
-		/* A stream's header comes first: place the tail from the plan.
-		 */
+		/* A stream's header and L1 table come first: place the tail
+		 * from the plan. */
 		w->plan = *opts->plan;
+		w->plan_l1 =
+			malloc((size_t)(w->l1_clusters << w->cluster_bits));
+		if (!w->plan_l1)
+			err = ENOMEM;
+		else
+			memcpy(w->plan_l1, opts->plan_l1,
+			       (size_t)(w->l1_clusters << w->cluster_bits));
 		qcow_writer_plan_tail(w, w->plan.host_clusters, &tail);
 	} else {
 		qcow_writer_plan_tail(w, 1,
@@ -636,6 +645,10 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	if (!err && w->stream)
 		err = io->pwrite(io, w->hdr_cluster, (size_t)w->cluster_size,
 				 0);
+	if (!err && w->stream)
+		err = io->pwrite(io, w->plan_l1,
+				 (size_t)(w->l1_clusters << w->cluster_bits),
+				 w->l1_start << w->cluster_bits);
 	else if (!err && opts->size_hint)
 		err = io->set_size(io, opts->size_hint);
 	if (err) {
@@ -667,7 +680,9 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	if (!err && w->stream &&
 	    (w->stats.data_clusters != w->plan.data_clusters ||
 	     w->stats.l2_tables != w->plan.l2_tables ||
-	     w->stats.host_clusters != w->plan.host_clusters))
+	     w->stats.host_clusters != w->plan.host_clusters ||
+	     memcmp(w->l1, w->plan_l1,
+		    (size_t)(w->l1_clusters << w->cluster_bits))))
 		err = QCOW_ERR_PLAN_MISMATCH;
 	if (!err) {
 		qcow_writer_plan_tail(w, w->stats.host_clusters, &tail);
@@ -676,6 +691,12 @@ errcode_t qcow_writer_finish(struct qcow_writer *w)
 	w->finished = true;
 	w->err = err;
 	return err;
+}
+
+const uint8_t *qcow_writer_l1(const struct qcow_writer *w, size_t *len)
+{
+	*len = (size_t)(w->l1_clusters << w->cluster_bits);
+	return w->l1;
 }
 
 void qcow_writer_stats(const struct qcow_writer *w,
@@ -693,6 +714,7 @@ void qcow_writer_free(struct qcow_writer *w)
 	free(w->backing_file);
 	free(w->obuf);
 	free(w->l1);
+	free(w->plan_l1);
 	free(w->l2);
 	free(w->pbuf);
 	free(w->hdr_cluster);

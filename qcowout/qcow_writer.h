@@ -7,8 +7,12 @@
  * no backing file).  Host clusters are allocated strictly one after the
  * other, so the file is laid out as
  *
- *   header | data of L2 range 0 | its L2 table | data of range 1 | ...
- *          | L1 table | refcount table | refcount blocks
+ *   header | (quiet head) | L1 table | data of L2 range 0 | its L2 table
+ *          | data of range 1 | ... | refcount table | refcount blocks
+ *
+ * The L1 table comes before everything it points at, so a reader of the
+ * image as a stream (a pipe) knows which clusters are tables when they
+ * pass, and holds at most one range's data until its L2 table comes.
  *
  * and every host cluster has a refcount of exactly one, except with
  * compression: compressed clusters are packed byte by byte one after the
@@ -78,6 +82,8 @@ struct qcow_writer_opts {
 	 * run over the same data.  Ignored otherwise.
 	 */
 	const struct qcow_writer_stats *plan;
+	/* ... and that dry run's L1 table (qcow_writer_l1()). */
+	const uint8_t *plan_l1;
 	const struct qcow_writer_ext *exts;
 	size_t n_exts;
 	/* Record a digest of every stored cluster (see qcow_digest.h). */
@@ -147,6 +153,10 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
  * data did not match its plan fails with QCOW_ERR_PLAN_MISMATCH.
  */
 errcode_t qcow_writer_finish(struct qcow_writer *w);
+
+/* The L1 table as built so far, encoded (*@len bytes, whole clusters):
+ * after a dry run's finish, the plan_l1 of the stream run. */
+const uint8_t *qcow_writer_l1(const struct qcow_writer *w, size_t *len);
 
 /* Figures so far (final after finish). */
 void qcow_writer_stats(const struct qcow_writer *w,

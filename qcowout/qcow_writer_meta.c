@@ -37,7 +37,7 @@ void qcow_writer_plan_tail(const struct qcow_writer *w,
 	for (;;) {
 		uint64_t nrb, nrt;
 
-		total = clusters_before + w->l1_clusters + rt + rb;
+		total = clusters_before + rt + rb;
 		nrb = div_round_up(total, per_block);
 		nrt = div_round_up(nrb, per_table_cluster);
 		if (nrb == rb && nrt == rt)
@@ -45,8 +45,8 @@ void qcow_writer_plan_tail(const struct qcow_writer *w,
 		rb = nrb;
 		rt = nrt;
 	}
-	t->l1_off = clusters_before << w->cluster_bits;
-	t->reftable_off = t->l1_off + (w->l1_clusters << w->cluster_bits);
+	t->l1_off = w->l1_start << w->cluster_bits;
+	t->reftable_off = clusters_before << w->cluster_bits;
 	t->refblocks_off = t->reftable_off + (rt << w->cluster_bits);
 	t->reftable_clusters = rt;
 	t->refblocks = rb;
@@ -112,6 +112,16 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 		w->dg_ext_pos = pos + 8;
 		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
 				      &pos, QCOW2_EXT_E2QCOW_DIGESTS, body,
+				      sizeof(body));
+	}
+	if (!err) {
+		/* What is shared is known at finish (streams share none). */
+		uint8_t body[QCOW2_E2QCOW_LAYOUT_LEN] = { 0 };
+
+		qcow_store_be64(body, QCOW2_E2QCOW_L1_FIRST);
+		w->ly_ext_pos = pos + 8;
+		err = qcow_ext_append(w->hdr_cluster, (size_t)w->cluster_size,
+				      &pos, QCOW2_EXT_E2QCOW_LAYOUT, body,
 				      sizeof(body));
 	}
 	/* The end-of-extensions marker is the zeroed 8 bytes at pos; the
@@ -210,12 +220,9 @@ errcode_t qcow_writer_write_tail(struct qcow_writer *w,
 	uint64_t size = t->total_clusters << w->cluster_bits;
 	errcode_t err;
 
-	if (w->next_host_off != t->l1_off)
+	if (w->next_host_off != t->reftable_off)
 		return QCOW_ERR_PLAN_MISMATCH;
-	err = qcow_writer_emit(w, w->l1,
-			       (size_t)(w->l1_clusters << w->cluster_bits));
-	if (!err)
-		err = emit_reftable(w, t);
+	err = emit_reftable(w, t);
 	if (!err)
 		err = emit_refblocks(w, t);
 	if (!err)
@@ -225,8 +232,15 @@ errcode_t qcow_writer_write_tail(struct qcow_writer *w,
 	if (!err)
 		err = w->io->set_size(w->io, size);
 	if (!err && !w->stream) {
+		/* A stream wrote its L1 table (the plan's) after its header. */
+		err = w->io->pwrite(w->io, w->l1,
+				    (size_t)(w->l1_clusters << w->cluster_bits),
+				    t->l1_off);
 		/* Everything else is durable before the header says so. */
-		err = w->no_sync ? 0 : w->io->sync(w->io);
+		if (!err && !w->no_sync)
+			err = w->io->sync(w->io);
+		qcow_store_be64(w->hdr_cluster + w->ly_ext_pos + 8,
+				w->stats.dedup_clusters);
 		if (!err)
 			err = encode_fields(w, t);
 		if (!err)

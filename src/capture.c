@@ -330,9 +330,10 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->n_exts = ext->len ? 1 : 0;
 }
 
-/* A stream gets its header first, so a dry run plans the layout. */
+/* A stream gets its header and L1 table first, so a dry run plans the
+ * layout: its figures in @plan, its L1 table in *@l1 (free() it). */
 static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
-			     struct qcow_writer_stats *plan)
+			     struct qcow_writer_stats *plan, uint8_t **l1)
 {
 	struct qcow_io *null_io = NULL;
 	struct sink *s = NULL;
@@ -345,8 +346,10 @@ static errcode_t plan_stream(struct capture *c, struct qcow_writer_opts *wo,
 		err = copy_blocks(c, s, "planning", 0);
 	if (!err)
 		err = s->finish(s);
-	if (!err)
+	if (!err) {
 		sink_qcow_stats(s, plan);
+		err = sink_qcow_copy_l1(s, l1);
+	}
 	sink_free(s);
 	qcow_io_free(null_io);
 	return err;
@@ -434,6 +437,7 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 	struct qcow_writer_opts wo;
 	struct qcow_writer_ext ext;
 	struct sink *s = NULL;
+	uint8_t *plan_l1 = NULL;
 	uint64_t start = 0;
 	char text[512];
 	errcode_t err;
@@ -456,11 +460,13 @@ static errcode_t write_image(struct capture *c, struct qcow_io *io)
 		wo.dedup = !io->sequential &&
 			   (c->o->dedup < 0 ? !c->o->all_data : c->o->dedup);
 		if (io->sequential) {
-			err = plan_stream(c, &wo, &plan);
+			err = plan_stream(c, &wo, &plan, &plan_l1);
 			wo.plan = &plan;
+			wo.plan_l1 = plan_l1;
 		}
 		if (!err)
 			err = open_qcow_sink(c, io, &wo, &s, &start);
+		free(plan_l1); /* the writer keeps its own copy */
 	}
 	if (err) {
 		if (err != INTERRUPT_CANCELLED)

@@ -50,6 +50,8 @@ errcode_t sink_qcow_checkpoint(struct sink *s, uint8_t **rec, size_t *len);
 uint64_t sink_qcow_resume_at(const struct sink *s);
 /* Figures of a qcow2 sink (the plan of a stream run). */
 void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st);
+/* A copy of the writer's L1 table (a dry run's: a stream's plan). */
+errcode_t sink_qcow_copy_l1(const struct sink *s, uint8_t **out);
 
 /*
  * Raw image of @size bytes at byte @base of @io.  @fresh: the target is

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sink.h"
 
@@ -92,6 +93,19 @@ uint64_t sink_qcow_resume_at(const struct sink *s)
 void sink_qcow_stats(const struct sink *s, struct qcow_writer_stats *st)
 {
 	qcow_writer_stats(((const struct qcow_sink *)s)->w, st);
+}
+
+errcode_t sink_qcow_copy_l1(const struct sink *s, uint8_t **out)
+{
+	size_t len;
+	const uint8_t *l1 =
+		qcow_writer_l1(((const struct qcow_sink *)s)->w, &len);
+
+	*out = malloc(len);
+	if (!*out)
+		return ENOMEM;
+	memcpy(*out, l1, len);
+	return 0;
 }
 
 void sink_free(struct sink *s)

@@ -63,6 +63,8 @@ struct qcow_reader {
 
 	char *backing_name, *backing_fmt, *data_name, *capture_text;
 	bool has_digests, digests_stale;
+	bool has_layout;
+	uint64_t layout_flags, layout_shared;
 	uint64_t digest_offset, digest_count;
 	struct qcow_reader *backing;
 	struct qcow_io *data_io; /* external data file, else NULL */

@@ -46,9 +46,10 @@ struct qcow_writer {
 	uint64_t next_host_off; /* next free byte: a cluster boundary
 				 * except after compressed data */
 
-	/* The L1 table, encoded, padded to whole clusters. */
+	/* The L1 table, encoded, padded to whole clusters; in the file it
+	 * comes first, at cluster l1_start (see qcow_writer.h). */
 	uint8_t *l1;
-	uint64_t l1_entries, l1_clusters;
+	uint64_t l1_entries, l1_clusters, l1_start;
 
 	/* The L2 table being filled. */
 	uint8_t *l2;
@@ -95,6 +96,7 @@ struct qcow_writer {
 	struct qcow_digest_entry *dg;
 	uint64_t dg_n, dg_cap;
 	size_t dg_ext_pos; /* its extension's body in hdr_cluster */
+	size_t ly_ext_pos; /* the layout extension's body */
 
 	/* An overlay (opts.base): the next guest cluster not yet decided,
 	 * a buffer for the base's bytes, the backing file's name. */
@@ -121,6 +123,7 @@ struct qcow_writer {
 	bool stream;
 	bool no_sync;
 	struct qcow_writer_stats plan;
+	uint8_t *plan_l1; /* a stream's L1, as its dry run built it */
 	struct qcow_writer_stats stats;
 };
 

@@ -40,6 +40,9 @@ static uint8_t *piece_data(const struct piece *p)
 
 /* Writers made by write_pieces() share identical clusters. */
 static bool use_dedup;
+/* The L1 table of the last writer write_pieces() made (a dry run's is a
+ * stream's plan_l1). */
+static uint8_t last_l1[64 << 10];
 
 static errcode_t write_pieces(struct qcow_io *io, unsigned bits, uint64_t size,
 			      const struct piece *ps, size_t n,
@@ -51,8 +54,13 @@ static errcode_t write_pieces(struct qcow_io *io, unsigned bits, uint64_t size,
 				      .virtual_size = size,
 				      .plan = plan,
 				      .dedup = use_dedup };
+	static uint8_t plan_l1[sizeof(last_l1)];
 	struct qcow_writer *w;
-	errcode_t err = qcow_writer_create(io, &o, &w);
+	errcode_t err;
+
+	memcpy(plan_l1, last_l1, sizeof(plan_l1));
+	o.plan_l1 = plan ? plan_l1 : NULL;
+	err = qcow_writer_create(io, &o, &w);
 
 	for (size_t i = 0; !err && i < n; i++) {
 		uint8_t *b = piece_data(&ps[i]);
@@ -64,6 +72,13 @@ static errcode_t write_pieces(struct qcow_io *io, unsigned bits, uint64_t size,
 		err = qcow_writer_finish(w);
 	if (w && stats)
 		qcow_writer_stats(w, stats);
+	if (w) {
+		size_t len;
+		const uint8_t *l1 = qcow_writer_l1(w, &len);
+
+		memcpy(last_l1, l1,
+		       len < sizeof(last_l1) ? len : sizeof(last_l1));
+	}
 	qcow_writer_free(w);
 	return err;
 }
@@ -249,6 +264,16 @@ static void test_stream_matches_file(void **state)
 	assert_memory_equal(a, b, alen);
 	/* A plan that does not match the data is caught. */
 	plan.data_clusters++;
+	qcow_io_free(stream);
+	assert_int_equal(qcow_io_mem_create(&stream), 0);
+	stream->sequential = true;
+	assert_int_equal(write_pieces(stream, 12, 8 << 20, ps, 3, &plan, NULL),
+			 QCOW_ERR_PLAN_MISMATCH);
+	/* So is an L1 table that does not (the figures do, this time). */
+	plan.data_clusters--;
+	assert_int_equal(write_pieces(null, 12, 8 << 20, ps, 3, NULL, &plan),
+			 0);
+	last_l1[0] ^= 1;
 	qcow_io_free(stream);
 	assert_int_equal(qcow_io_mem_create(&stream), 0);
 	stream->sequential = true;
