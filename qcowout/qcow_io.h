@@ -62,6 +62,34 @@ const uint8_t *qcow_io_mem_data(const struct qcow_io *io, size_t *len);
 errcode_t qcow_io_mem_create_from(const void *data, size_t len,
 				  struct qcow_io **out);
 
+/*
+ * An image read from the pipe @fd (read side only): reads at any offset,
+ * served from a window of the last @window bytes of input (rounded up to
+ * 512-byte units, at least 2 MiB); reading ahead pulls input in.  Input
+ * that leaves the window unread (or any, with @keep_all) is kept in an
+ * unnamed temporary file in @spill_dir (NULL: /tmp); input that was read
+ * is dropped, and reading it again fails with QCOW_ERR_STREAM_GONE.  The
+ * size is unknown: get_size says the largest an image may be, and reads
+ * past the end fail with QCOW_ERR_TRUNCATED, except for less than 512
+ * bytes at the end of a read that began before it (zeros, as a
+ * compressed cluster's last sector reads in a file).
+ */
+errcode_t qcow_io_instream_create(int fd, size_t window, const char *spill_dir,
+				  bool keep_all, struct qcow_io **out);
+/* Change the window, while no input has left it yet (else EBUSY). */
+errcode_t qcow_io_instream_set_window(struct qcow_io *io, size_t window);
+/* Input below @below will not be read again: drop it when it leaves the
+ * window, read or not (unless keep_all). */
+void qcow_io_instream_forget(struct qcow_io *io, uint64_t below);
+/* Keep (or not) input that was read, from now on. */
+void qcow_io_instream_keep_all(struct qcow_io *io, bool keep_all);
+/* Read and drop the rest of the input. */
+errcode_t qcow_io_instream_drain(struct qcow_io *io);
+/* Bytes of input so far, how many went to the temporary file, and why
+ * that file failed (0: it did not). */
+void qcow_io_instream_stats(const struct qcow_io *io, uint64_t *consumed,
+			    uint64_t *spilled, errcode_t *spill_err);
+
 /* NULL-safe. */
 void qcow_io_free(struct qcow_io *io);
 
