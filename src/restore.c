@@ -9,8 +9,7 @@
  * and only where neither works read first and zero-filled where needed.
  * Data ranges are read in large pieces (the reader coalesces adjacent
  * clusters into one pread) and handed to the raw sink.  An image on
- * standard input is spooled to an unnamed temporary file first (qcow2
- * puts the tables that say where data goes after, or before, the data).
+ * standard input is read in one pass (restore_stdin.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +33,7 @@
 #include "qcow_err.h"
 #include "qcow_reader.h"
 #include "restore.h"
+#include "restore_stdin.h"
 #include "sink.h"
 #include "zero_range.h"
 
@@ -60,8 +60,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Convert the qcow2 IMAGE (with its backing chain) to raw on TARGET: a\n"
 	      "new sparse file, a block device, or - for standard output.  IMAGE\n"
-	      "may be - for standard input (spooled to a temporary file; no\n"
-	      "backing file then).\n"
+	      "may be - for standard input (read in one pass; no backing file\n"
+	      "then).\n"
 	      "\n"
 	      "  -c, --compare      write onto TARGET in place, only the blocks that\n"
 	      "                     differ from the image (spares flash; reads all)\n"
@@ -275,6 +275,7 @@ static errcode_t zero_target(struct qcow_io *io, uint64_t base, uint64_t off,
 struct copy {
 	const struct restore_opts *o;
 	struct qcow_reader *r;
+	struct stdin_image *in; /* the image is on standard input */
 	struct qcow_io *io;
 	struct sink *sink;
 	struct zero_range zr;
@@ -282,9 +283,55 @@ struct copy {
 	struct progress *p;
 	uint64_t next; /* producer: next guest offset */
 	pthread_mutex_t progress_lock;
-	uint64_t done;
+	pthread_cond_t progress_cond;
+	uint64_t done; /* one consumer: everything below is written */
+	bool failed;   /* the consumer stopped */
 	bool reported; /* the producer said what failed */
 };
+
+/*
+ * A cluster of an image on standard input met again (shared): read it
+ * back from where it went, once the consumer has written it.
+ */
+static errcode_t fetch_back(void *ctx, uint64_t guest, uint8_t *buf, size_t len)
+{
+	struct copy *c = ctx;
+	uint64_t at = c->o->offset + guest;
+	bool failed;
+
+	pthread_mutex_lock(&c->progress_lock);
+	while (c->done < guest + len && !c->failed)
+		pthread_cond_wait(&c->progress_cond, &c->progress_lock);
+	failed = c->failed;
+	pthread_mutex_unlock(&c->progress_lock);
+	if (failed)
+		return INTERRUPT_CANCELLED;
+	/* A new file has holes (or nothing yet) where zeros went. */
+	while (len) {
+		ssize_t n = pread(c->io->fd, buf, len, (off_t)at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0) {
+			memset(buf, 0, len);
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+		at += (uint64_t)n;
+	}
+	return 0;
+}
+
+static errcode_t read_image(struct copy *c, uint8_t *buf, size_t len,
+			    uint64_t off)
+{
+	if (c->in)
+		return restore_stdin_read(c->in, buf, len, off, fetch_back, c);
+	return qcow_reader_pread(c->r, buf, len, off);
+}
 
 /* Producer thread: what the next stretch of the image holds. */
 static errcode_t produce(void *ctx, struct pipe_slot *slot)
@@ -303,10 +350,21 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	}
 	if (interrupt_requested())
 		return INTERRUPT_CANCELLED;
-	err = qcow_reader_zero_run(c->r, off, max, &zero, &data);
+	/* From a pipe, looking further than the next chunk of data would
+	 * read the input past it (its L2 tables come after it). */
+	err = qcow_reader_zero_run(
+		c->r, off, c->in && max > CHUNK_BYTES ? CHUNK_BYTES : max,
+		&zero, &data);
+	if (!err && c->in && zero == CHUNK_BYTES && max > CHUNK_BYTES)
+		err = qcow_reader_zero_run(c->r, off, max, &zero, &data);
+	if (err && c->in && restore_stdin_explain(c->in)) {
+		c->reported = true;
+		return err;
+	}
 	if (err) {
 		com_err("e2qcow", err, "while mapping '%s' at %llu",
-			c->o->image, (unsigned long long)off);
+			c->in ? "standard input" : c->o->image,
+			(unsigned long long)off);
 		c->reported = true;
 		return err;
 	}
@@ -316,10 +374,15 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	slot->zero = zero != 0;
 	slot->len = zero ? zero : data;
 	if (!zero) {
-		err = qcow_reader_pread(c->r, slot->buf, (size_t)data, off);
+		err = read_image(c, slot->buf, (size_t)data, off);
+		if (err && c->in && restore_stdin_explain(c->in)) {
+			c->reported = true;
+			return err;
+		}
 		if (err) {
 			com_err("e2qcow", err, "while reading '%s' at %llu",
-				c->o->image, (unsigned long long)off);
+				c->in ? "standard input" : c->o->image,
+				(unsigned long long)off);
 			c->reported = true;
 			return err;
 		}
@@ -354,31 +417,42 @@ static errcode_t consume(void *ctx, struct pipe_slot *slot)
 	}
 	pthread_mutex_lock(&c->progress_lock);
 	c->done += slot->len;
+	c->failed |= err != 0;
 	progress_update(c->p, c->done);
+	pthread_cond_broadcast(&c->progress_cond);
 	pthread_mutex_unlock(&c->progress_lock);
 	return err;
 }
 
 static errcode_t copy_image(const struct restore_opts *o, struct qcow_reader *r,
-			    struct qcow_io *io, struct sink *s, int fd,
-			    bool fresh, struct progress *p, bool *reported)
+			    struct stdin_image *in, struct qcow_io *io,
+			    struct sink *s, int fd, bool fresh,
+			    struct progress *p, bool *reported)
 {
-	struct copy c = {
-		.o = o, .r = r, .io = io, .sink = s, .fresh = fresh, .p = p
-	};
+	struct copy c = { .o = o,
+			  .r = r,
+			  .in = in,
+			  .io = io,
+			  .sink = s,
+			  .fresh = fresh,
+			  .p = p };
 	errcode_t err;
 
 	zero_range_init(&c.zr, fd);
 	/* One writer: buffered writes to one file serialize on its inode
-	 * lock anyway (two writers measured slower on ext4). */
+	 * lock anyway (two writers measured slower on ext4); and what is
+	 * below c.done is written (fetch_back). */
 	pthread_mutex_init(&c.progress_lock, NULL);
+	pthread_cond_init(&c.progress_cond, NULL);
 	err = pipeline_run(CHUNK_BYTES, 6, 1, produce, consume, &c);
+	pthread_cond_destroy(&c.progress_cond);
 	pthread_mutex_destroy(&c.progress_lock);
 	*reported = c.reported;
 	return err;
 }
 
-static int run(const struct restore_opts *o, struct qcow_reader *r)
+static int run(const struct restore_opts *o, struct qcow_reader *r,
+	       struct stdin_image *in)
 {
 	struct qcow_io *io = NULL;
 	struct sink *s = NULL;
@@ -403,7 +477,9 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 		sink_raw_compare(s, COMPARE_BLOCK);
 	progress_start(&p, o->progress, "restoring", qcow_reader_size(r), true);
 	if (!err)
-		err = copy_image(o, r, io, s, out.fd, fresh, &p, &reported);
+		err = copy_image(o, r, in, io, s, out.fd, fresh, &p, &reported);
+	if (!err && in)
+		err = restore_stdin_finish(in);
 	if (!err)
 		err = s->finish(s);
 	if (!err) {
@@ -433,106 +509,30 @@ static int run(const struct restore_opts *o, struct qcow_reader *r)
 	return err ? EXIT_FAILED : EXIT_OK;
 }
 
-/*
- * Standard input into an unnamed temporary file beside the target (or in
- * $TMPDIR for a device or a stream): qcow2's tables may come after the
- * data they place.  The file is gone when closed; -1 and a message if
- * not made.
- */
-static int spool_stdin(const struct restore_opts *o)
-{
-	static uint8_t buf[1U << 20];
-	const char *dir = getenv("TMPDIR");
-	char *copy = strdup(o->target), *tdir = NULL;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (copy && strcmp(o->target, "-") &&
-	    (stat(o->target, &st) || S_ISREG(st.st_mode)))
-		tdir = dirname(copy);
-	fd = open(tdir ? tdir : dir ? dir : "/tmp", O_TMPFILE | O_RDWR, 0600);
-	if (fd < 0) {
-		com_err("e2qcow", errno,
-			"while making a temporary file in '%s' to hold the "
-			"image from standard input",
-			tdir  ? tdir
-			: dir ? dir
-			      : "/tmp");
-		free(copy);
-		return -1;
-	}
-	free(copy);
-	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR && !interrupt_requested())
-			continue;
-		if (n < 0 || write(fd, buf, (size_t)n) != n) {
-			com_err("e2qcow", n < 0 ? errno : EIO,
-				"while spooling the image from standard input");
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
-/* A spooled image names nothing beside it: no backing or data file. */
-static errcode_t open_spooled(int fd, const struct qcow_reader_opts *ro,
-			      struct qcow_reader **r, struct qcow_open_error *e)
-{
-	struct qcow_reader_opts bare = *ro;
-	struct qcow_reader_info info;
-	char path[64];
-	errcode_t err;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	bare.no_backing = true;
-	err = qcow_reader_open(path, &bare, r, e);
-	if (err)
-		return err;
-	qcow_reader_get_info(*r, &info);
-	if (info.backing_file || info.data_file) {
-		fprintf(stderr,
-			"e2qcow: the image on standard input has a %s file "
-			"('%s'), named relative to where the image lies: "
-			"restore it from a file\n",
-			info.backing_file ? "backing" : "data",
-			info.backing_file ? info.backing_file : info.data_file);
-		qcow_reader_close(*r);
-		*r = NULL;
-		return QCOW_ERR_BAD_BACKING;
-	}
-	return 0;
-}
-
 int restore_run(const struct restore_opts *o)
 {
 	struct qcow_reader_opts ro = { 0 };
 	struct qcow_open_error e;
+	struct stdin_image in;
 	struct qcow_reader *r;
 	errcode_t err;
-	int status, spool = -1;
+	int status;
 
 	ro.allow_corrupt = o->force;
 	if (!strcmp(o->image, "-")) {
-		spool = spool_stdin(o);
-		if (spool < 0)
+		if (restore_stdin_open(o, &ro, &in))
 			return EXIT_FAILED;
-		err = open_spooled(spool, &ro, &r, &e);
-	} else {
-		err = qcow_reader_open(o->image, &ro, &r, &e);
+		status = run(o, in.r, &in);
+		restore_stdin_close(&in);
+		return status;
 	}
+	err = qcow_reader_open(o->image, &ro, &r, &e);
 	if (err) {
-		if (err != QCOW_ERR_BAD_BACKING)
-			cli_report_open_error(o->image, err, &e);
-		if (spool >= 0)
-			close(spool);
+		cli_report_open_error(o->image, err, &e);
 		return EXIT_FAILED;
 	}
-	status = run(o, r);
+	status = run(o, r, NULL);
 	qcow_reader_close(r);
-	if (spool >= 0)
-		close(spool);
 	return status;
 }
 

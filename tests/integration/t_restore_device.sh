@@ -5,8 +5,10 @@
 # or file can zero itself are punched, the rest read and zero-filled);
 # --target-is-zero zeroes nothing; a big sparse device is restored
 # without writing its size in zeros; and images come from standard
-# input (ours plain, compressed and scrubbed; QEMU's), while an overlay
-# on standard input is refused with the reason.  A restore interrupted
+# input (ours plain, compressed, scrubbed, streamed and with shared
+# clusters; QEMU's), in one pass with nowhere to put a temporary file,
+# onto files, standard output and a used device, while an overlay or a
+# truncated image on standard input is refused with the reason.  A restore interrupted
 # by SIGINT at 10, 50 and 85 % of its writes (onto a device holding old
 # bytes, and into a file in place) is finished by --resume and then
 # equals an uninterrupted one; -c writes nothing onto an equal target.
@@ -48,9 +50,53 @@ for flags in "" "-z" "-s" "--compress=zlib"; do
 		fail "stdin to stdout ($flags) differs"
 	rm -f from-stdin.raw
 done
-qemu-img convert -O qcow2 -c want.raw qemu.qcow2
-"$E2QCOW" restore - q.raw <qemu.qcow2 || fail "stdin, QEMU's image: exit $?"
-cmp q.raw want.raw || fail "stdin, QEMU's image differs"
+for flags in "" "-c" "-o cluster_size=4096"; do
+	rm -f qemu.qcow2 q.raw
+	# shellcheck disable=SC2086 # the flags are words
+	qemu-img convert -O qcow2 $flags want.raw qemu.qcow2
+	"$E2QCOW" restore - q.raw <qemu.qcow2 || fail "stdin, QEMU's image ($flags): exit $?"
+	cmp q.raw want.raw || fail "stdin, QEMU's image ($flags) differs"
+done
+
+echo "stdin in one pass: no temporary file, shared clusters read back"
+# Two copies of 6 MiB of file data: with --dedup the second copy's
+# clusters point 6 MiB back, past the window of a pipe's input.
+mkdir -p ddata
+head -c 6M /dev/urandom >ddata/a
+cp ddata/a ddata/b
+head -c 3M /dev/urandom >ddata/c
+mke2fs -q -F -t ext4 -d ddata dfs.img 32M >/dev/null 2>&1
+"$E2QCOW" capture -q -a --dedup dfs.img dd.qcow2
+"$E2QCOW" capture -q -a -z dfs.img dz.qcow2
+"$E2QCOW" capture -q -a dfs.img - >ds.qcow2
+for img in dd dz ds; do
+	qemu-img convert -O raw "$img.qcow2" "$img.raw"
+	for window in "" 1; do
+		rm -f "$img.out"
+		# Nowhere to put a temporary file: the image must go through
+		# in one pass (the default window holds one L2 range), but for
+		# shared clusters to standard output, which cannot be read
+		# back: they are kept in one.
+		dir=$T/spill
+		if [ -z "$window" ] && [ "$img" != dd ]; then dir=$T/nowhere; fi
+		mkdir -p "$T/spill"
+		cat "$img.qcow2" | E2QCOW_STDIN_WINDOW=$window TMPDIR=$dir \
+			"$E2QCOW" restore - - >"$img.out" ||
+			fail "stdin to stdout ($img, window '$window'): exit $?"
+		cmp "$img.out" "$img.raw" || fail "stdin to stdout ($img, window '$window') differs"
+		rm -f "$img.out"
+		cat "$img.qcow2" | E2QCOW_STDIN_WINDOW=$window \
+			"$E2QCOW" restore - "$img.out" ||
+			fail "stdin ($img, window '$window'): exit $?"
+		cmp "$img.out" "$img.raw" || fail "stdin ($img, window '$window') differs"
+	done
+done
+# Cut short: an error, and no file.
+rm -f cut.raw
+rc=0
+head -c 5M dd.qcow2 | "$E2QCOW" restore - cut.raw 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "truncated" err && [ ! -e cut.raw ] ||
+	fail "a truncated image on stdin: exit $rc, $(cat err)"
 qemu-img create -q -f qcow2 -b meta.qcow2 -F qcow2 overlay.qcow2
 rc=0
 "$E2QCOW" restore - o.raw <overlay.qcow2 2>err || rc=$?
@@ -94,6 +140,22 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && losetup -f >/dev/null 
 	head -c "$size" /dev/urandom >"$dev"
 	"$E2QCOW" restore --target-is-zero --overwrite meta.qcow2 "$dev"
 	! cmp -s "$dev" want.raw || fail "--target-is-zero zeroed the device"
+	losetup -d "$dev"
+
+	echo "a loop device holding old bytes, the image on stdin"
+	dsize=$(stat -c %s dfs.img)
+	head -c "$dsize" /dev/urandom >ddev.img
+	dev=$(losetup -f --show ddev.img) || skip "losetup failed"
+	for img in dd dz; do
+		head -c "$dsize" /dev/urandom >"$dev"
+		TMPDIR=$T/nowhere "$E2QCOW" restore --overwrite - "$dev" <"$img.qcow2" ||
+			fail "device from stdin ($img): exit $?"
+		cmp "$dev" "$img.raw" || fail "device from stdin ($img) differs from qemu-img's"
+		# -c from stdin: the same, writing only what differs.
+		head -c 1M /dev/urandom | dd of="$dev" bs=1M seek=2 conv=notrunc 2>/dev/null
+		"$E2QCOW" restore -c - "$dev" <"$img.qcow2" || fail "-c from stdin ($img): exit $?"
+		cmp "$dev" "$img.raw" || fail "-c from stdin ($img) differs"
+	done
 	losetup -d "$dev"
 
 	echo "a device restore interrupted at 10, 50, 85 %, then resumed"
