@@ -108,6 +108,9 @@ void fsread_map_named_inodes(struct fsread *r);
 
 /* Group structures: superblocks, descriptors, bitmaps, inode tables. */
 void fsread_map_groups(struct fsread *r);
+/* True when ext2fs_check_desc() would surely accept @fs's descriptors;
+ * false when it might not (then ask it). */
+bool fsread_desc_surely_ok(ext2_filsys fs);
 /* Every inode's tree, directory, xattr and (with @all_data) data blocks. */
 void fsread_map_inodes(struct fsread *r, bool all_data);
 
