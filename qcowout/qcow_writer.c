@@ -17,6 +17,8 @@
  * ones are gathered into OBUF_BYTES. */
 #define OBUF_BYTES (4U << 20)
 #define DIRECT_BYTES (256U << 10)
+/* The unit of a hole in the file (store). */
+#define SPARSE_PAGE 4096U
 
 unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
 {
@@ -28,13 +30,49 @@ unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
 	return bits;
 }
 
+/*
+ * Write @len bytes at @off; into a new file, whole pages of zeros are
+ * left holes.  A sparsely used big filesystem's image is mostly L2 tables
+ * holding an entry or a few, and clusters holding a block or a few (8.6
+ * GB of them at 256 TiB, 2.8 GB of it not zero): they need not be
+ * written, only read as zeros.
+ */
+static errcode_t store(struct qcow_writer *w, const uint8_t *p, size_t len,
+		       uint64_t off)
+{
+	size_t start = 0, at = 0;
+	errcode_t err = 0;
+
+	if (!w->sparse)
+		return w->io->pwrite(w->io, p, len, off);
+	while (!err && at < len) {
+		size_t n = SPARSE_PAGE - (size_t)((off + at) % SPARSE_PAGE);
+
+		if (n > len - at)
+			n = len - at;
+		/* The last page is written: the file reaches what was
+		 * emitted (dedup and resume read it back). */
+		if (n == SPARSE_PAGE && at + n < len &&
+		    qcow_buf_is_zero(p + at, n)) {
+			if (at > start)
+				err = w->io->pwrite(w->io, p + start,
+						    at - start, off + start);
+			start = at + n;
+		}
+		at += n;
+	}
+	if (!err && at > start)
+		err = w->io->pwrite(w->io, p + start, at - start, off + start);
+	return err;
+}
+
 errcode_t qcow_writer_flush_obuf(struct qcow_writer *w)
 {
 	errcode_t err;
 
 	if (!w->obuf_len)
 		return 0;
-	err = w->io->pwrite(w->io, w->obuf, w->obuf_len, w->obuf_off);
+	err = store(w, w->obuf, w->obuf_len, w->obuf_off);
 	w->obuf_off += w->obuf_len;
 	w->obuf_len = 0;
 	return err;
@@ -50,7 +88,7 @@ errcode_t qcow_writer_emit(struct qcow_writer *w, const void *buf, size_t len)
 		err = qcow_writer_flush_obuf(w);
 		if (err)
 			return err;
-		err = w->io->pwrite(w->io, buf, len, w->next_host_off);
+		err = store(w, buf, len, w->next_host_off);
 		w->obuf_off += len;
 	} else {
 		if (w->obuf_cap - w->obuf_len < len) {
@@ -90,12 +128,52 @@ static errcode_t pad_to_cluster(struct qcow_writer *w)
 	return 0;
 }
 
+/*
+ * Into a new file, only the pages of the table being filled that may
+ * map something (the rest a hole): an L2 table of a sparsely used
+ * filesystem holds an entry or a few.
+ */
+static errcode_t emit_span(struct qcow_writer *w)
+{
+	size_t lo = w->l2_lo / SPARSE_PAGE * SPARSE_PAGE;
+	size_t hi = (w->l2_hi + SPARSE_PAGE - 1) / SPARSE_PAGE * SPARSE_PAGE;
+	errcode_t err = qcow_writer_flush_obuf(w);
+
+	if (!err && lo < hi)
+		err = w->io->pwrite(w->io, w->l2 + lo, hi - lo,
+				    w->next_host_off + lo);
+	if (err)
+		return err;
+	w->next_host_off += w->cluster_size;
+	w->obuf_off = w->next_host_off;
+	return 0;
+}
+
+errcode_t qcow_writer_reach_end(struct qcow_writer *w)
+{
+	uint64_t size;
+	errcode_t err;
+
+	if (!w->sparse || !w->io->get_size)
+		return 0;
+	err = w->io->get_size(w->io, &size);
+	if (!err && size < w->next_host_off)
+		err = w->io->set_size(w->io, w->next_host_off);
+	return err;
+}
+
 static errcode_t emit_l2(struct qcow_writer *w, const uint8_t *l2,
 			 uint64_t l1_index)
 {
 	uint64_t host = w->next_host_off;
-	errcode_t err = qcow_writer_emit(w, l2, (size_t)w->cluster_size);
+	errcode_t err;
 
+	if (w->next_host_off + w->cluster_size > QCOW2_MAX_HOST_OFFSET)
+		return EFBIG;
+	if (l2 == w->l2 && w->sparse && w->cluster_size > SPARSE_PAGE)
+		err = emit_span(w);
+	else
+		err = qcow_writer_emit(w, l2, (size_t)w->cluster_size);
 	if (err)
 		return err;
 	qcow_store_be64(w->l1 + l1_index * 8, host | QCOW2_OFLAG_COPIED);
@@ -156,10 +234,22 @@ static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 		if (err)
 			return err;
 	}
-	memset(w->l2, 0, (size_t)w->cluster_size);
+	if (w->l2_lo < w->l2_hi)
+		memset(w->l2 + w->l2_lo, 0, w->l2_hi - w->l2_lo);
+	w->l2_lo = (size_t)w->cluster_size;
+	w->l2_hi = 0;
 	w->cur_l1_index = l1_index;
 	w->l2_used = false;
 	return 0;
+}
+
+void qcow_writer_l2_set(struct qcow_writer *w, size_t at, uint64_t entry)
+{
+	qcow_store_be64(w->l2 + at * 8, entry);
+	if (at * 8 < w->l2_lo)
+		w->l2_lo = at * 8;
+	if (at * 8 + 8 > w->l2_hi)
+		w->l2_hi = at * 8 + 8;
 }
 
 errcode_t qcow_writer_enter_l2(struct qcow_writer *w, uint64_t clu)
@@ -173,7 +263,7 @@ static void set_l2_entry(struct qcow_writer *w, uint64_t clu, uint64_t entry)
 {
 	unsigned l2_bits = w->cluster_bits - 3;
 
-	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8, entry);
+	qcow_writer_l2_set(w, (size_t)(clu & ((1ULL << l2_bits) - 1)), entry);
 	w->l2_used = true;
 	w->stats.data_clusters++;
 }
@@ -550,6 +640,7 @@ static errcode_t alloc_buffers(struct qcow_writer *w)
 	w->obuf_cap = cs > OBUF_BYTES ? cs : OBUF_BYTES;
 	w->obuf = malloc(w->obuf_cap);
 	w->l2 = calloc(1, cs);
+	w->l2_lo = cs;
 	w->pbuf = malloc(cs);
 	w->hdr_cluster = calloc(1, cs);
 	w->l1 = calloc(w->l1_clusters, cs);
@@ -590,6 +681,7 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->cur_l1_index = QCOW_WRITER_NO_L2;
 	w->stream = io->sequential;
 	w->no_sync = opts->no_sync;
+	w->sparse = !io->sequential;
 	/* Version 2 has no autoclear bits to guard the table with. */
 	w->digests = opts->digests && opts->version >= 3;
 	w->dedup_on = opts->dedup;

@@ -130,7 +130,7 @@ static errcode_t rewrite_entry(struct qcow_writer *w, uint64_t clu,
 	uint8_t be[8];
 
 	if (l1i == w->cur_l1_index) {
-		qcow_store_be64(w->l2 + at, entry);
+		qcow_writer_l2_set(w, at / 8, entry);
 		return 0;
 	}
 	for (unsigned i = 0; i < w->l2q_n; i++)

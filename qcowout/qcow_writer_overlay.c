@@ -24,8 +24,8 @@ static errcode_t store_zero(struct qcow_writer *w, uint64_t clu)
 
 	if (err)
 		return err;
-	qcow_store_be64(w->l2 + (clu & ((1ULL << l2_bits) - 1)) * 8,
-			QCOW2_OFLAG_ZERO);
+	qcow_writer_l2_set(w, (size_t)(clu & ((1ULL << l2_bits) - 1)),
+			   QCOW2_OFLAG_ZERO);
 	w->l2_used = true;
 	w->stats.zeroed_clusters++;
 	/* Its digest too: the chain's digests then say what every cluster

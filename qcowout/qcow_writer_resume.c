@@ -159,6 +159,8 @@ errcode_t qcow_writer_checkpoint(struct qcow_writer *w, uint8_t **rec,
 	/* Between calls no run is pending; staged bytes go out now. */
 	if (!err)
 		err = qcow_writer_flush_obuf(w);
+	if (!err)
+		err = qcow_writer_reach_end(w);
 	if (!err && !w->no_sync)
 		err = w->io->sync(w->io);
 	if (err)
@@ -339,8 +341,11 @@ static errcode_t apply_tables(struct qcow_writer *w, struct rec_in *r,
 	}
 	if (flags & F_L2) {
 		p = take(r, cs);
-		if (p)
+		if (p) {
 			memcpy(w->l2, p, cs);
+			w->l2_lo = 0;
+			w->l2_hi = cs;
+		}
 	}
 	if (w->l2q_n) {
 		p = take(r, (size_t)w->l2q_n * cs);
@@ -605,6 +610,8 @@ errcode_t qcow_writer_resume(struct qcow_io *io,
 	err = qcow_writer_create(io, &o, &w);
 	if (err)
 		return err;
+	/* The partial file holds bytes where a new one has holes. */
+	w->sparse = false;
 	for (size_t i = 0; !err && i < n; i++) {
 		last_from = w->dg_n;
 		err = apply_record(w, &recs[i]);

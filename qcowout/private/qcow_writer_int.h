@@ -51,10 +51,12 @@ struct qcow_writer {
 	uint8_t *l1;
 	uint64_t l1_entries, l1_clusters, l1_start;
 
-	/* The L2 table being filled. */
+	/* The L2 table being filled, and the bytes of it that may not be
+	 * zero (l2_lo >= l2_hi: none). */
 	uint8_t *l2;
 	uint64_t cur_l1_index;
 	bool l2_used;
+	size_t l2_lo, l2_hi;
 
 	/*
 	 * With compression, finished L2 tables wait here until the packed
@@ -122,6 +124,9 @@ struct qcow_writer {
 	uint8_t *hdr_cluster;
 	bool stream;
 	bool no_sync;
+	/* Pages of zeros are skipped, not written: a new file, where they
+	 * stay holes (not a resumed one, which holds bytes). */
+	bool sparse;
 	struct qcow_writer_stats plan;
 	uint8_t *plan_l1; /* a stream's L1, as its dry run built it */
 	struct qcow_writer_stats stats;
@@ -158,6 +163,12 @@ errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
 errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 				 uint64_t host, const uint8_t *digest);
 void qcow_writer_dedup_free(struct qcow_dedup *t);
+
+/* Make the file as long as what was emitted (an L2 table's tail left a
+ * hole may end it early). */
+errcode_t qcow_writer_reach_end(struct qcow_writer *w);
+/* Set entry @at (an index) of the L2 table being filled to @entry. */
+void qcow_writer_l2_set(struct qcow_writer *w, size_t at, uint64_t entry);
 
 /* Shared by the data path and the overlay's decisions. */
 errcode_t qcow_writer_enter_l2(struct qcow_writer *w, uint64_t clu);
