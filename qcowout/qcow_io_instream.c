@@ -366,6 +366,9 @@ errcode_t qcow_io_instream_create(int fd, size_t window, const char *spill_dir,
 	s->io.sync = instream_sync;
 	s->io.destroy = instream_destroy;
 	s->io.fd = fd;
+	/* A pipe's default 64 KiB means a wake-up per 64 KiB: ask for more
+	 * (an unprivileged process gets up to pipe-max-size, 1 MiB). */
+	(void)fcntl(fd, F_SETPIPE_SZ, (int)PULL_BYTES);
 	*out = &s->io;
 	return 0;
 }
