@@ -357,7 +357,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		&zero, &data);
 	if (!err && c->in && zero == CHUNK_BYTES && max > CHUNK_BYTES)
 		err = qcow_reader_zero_run(c->r, off, max, &zero, &data);
-	if (err && c->in && restore_stdin_explain(c->in)) {
+	if (err && c->in && restore_stdin_explain(c->in, err)) {
 		c->reported = true;
 		return err;
 	}
@@ -375,7 +375,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	slot->len = zero ? zero : data;
 	if (!zero) {
 		err = read_image(c, slot->buf, (size_t)data, off);
-		if (err && c->in && restore_stdin_explain(c->in)) {
+		if (err && c->in && restore_stdin_explain(c->in, err)) {
 			c->reported = true;
 			return err;
 		}

@@ -107,7 +107,7 @@ errcode_t restore_stdin_open(const struct restore_opts *o,
 	bare.no_backing = true;
 	if (!err)
 		err = qcow_reader_open_io(in->io, &bare, &in->r);
-	if (err && !(in->io && restore_stdin_explain(in))) {
+	if (err && !(in->io && restore_stdin_explain(in, err))) {
 		struct qcow_open_error e = { .file = "standard input" };
 
 		cli_report_open_error("standard input", err, &e);
@@ -279,11 +279,18 @@ errcode_t restore_stdin_read(struct stdin_image *in, uint8_t *buf, size_t len,
 	return err;
 }
 
-bool restore_stdin_explain(const struct stdin_image *in)
+bool restore_stdin_explain(const struct stdin_image *in, errcode_t why)
 {
 	uint64_t consumed, spilled;
 	errcode_t err;
 
+	if (why == QCOW_ERR_STREAM_GONE) {
+		/* Not an image e2qcow laid out, or a damaged one. */
+		fprintf(stderr,
+			"e2qcow: the image on standard input points back at "
+			"data that has gone by; restore it from a file\n");
+		return true;
+	}
 	qcow_io_instream_stats(in->io, &consumed, &spilled, &err);
 	if (!err)
 		return false;

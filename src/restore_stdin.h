@@ -59,8 +59,9 @@ errcode_t restore_stdin_open(const struct restore_opts *o,
  * the next; shared clusters through @fetch. */
 errcode_t restore_stdin_read(struct stdin_image *in, uint8_t *buf, size_t len,
 			     uint64_t off, restore_fetch_fn fetch, void *ctx);
-/* Say why reading failed, if the temporary file is why; else false. */
-bool restore_stdin_explain(const struct stdin_image *in);
+/* Say why reading failed with @why, if the temporary file or a table
+ * pointing back at input gone by is why; else false. */
+bool restore_stdin_explain(const struct stdin_image *in, errcode_t why);
 /* Read the rest of the input (its tables), so the writer sees no error. */
 errcode_t restore_stdin_finish(struct stdin_image *in);
 void restore_stdin_close(struct stdin_image *in);

@@ -97,6 +97,34 @@ rc=0
 head -c 5M dd.qcow2 | "$E2QCOW" restore - cut.raw 2>err || rc=$?
 [ "$rc" = 1 ] && grep -q "truncated" err && [ ! -e cut.raw ] ||
 	fail "a truncated image on stdin: exit $rc, $(cat err)"
+# A table that points back at input gone by (here the last L2 table's
+# first entry at the first L2 table itself): from a file that reads,
+# from a pipe it cannot; said so, and no file.
+python3 - ds.qcow2 back.qcow2 <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+l1_size, l1_off = struct.unpack(">IQ", b[36:48])
+l2s = [e & 0x00fffffffffffe00 for e in
+       struct.unpack(">%dQ" % l1_size, b[l1_off:l1_off + 8 * l1_size]) if e]
+cs = 1 << struct.unpack(">I", b[20:24])[0]
+last = max(l2s)
+for i in range(cs // 8):
+    if struct.unpack(">Q", b[last + 8 * i:last + 8 * i + 8])[0]:
+        b[last + 8 * i:last + 8 * i + 8] = struct.pack(">Q", min(l2s) | 1 << 63)
+        break
+open(sys.argv[2], "wb").write(b)
+PY
+"$E2QCOW" restore back.qcow2 back-file.raw || fail "a table pointing back, from the file: exit $?"
+rc=0
+"$E2QCOW" restore - back.raw <back.qcow2 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "points back at data that has gone by" err && [ ! -e back.raw ] ||
+	fail "a table pointing back, on stdin: exit $rc, $(cat err)"
+# And the checks with nowhere to spill can fail: a window too small for
+# the image needs the temporary file it cannot have.
+rc=0
+E2QCOW_STDIN_WINDOW=1 TMPDIR=$T/nowhere "$E2QCOW" restore - - <dd.qcow2 >/dev/null 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "nowhere" err ||
+	fail "a small window with nowhere to spill: exit $rc, $(cat err)"
 qemu-img create -q -f qcow2 -b meta.qcow2 -F qcow2 overlay.qcow2
 rc=0
 "$E2QCOW" restore - o.raw <overlay.qcow2 2>err || rc=$?
