@@ -17,7 +17,7 @@
 
 #include "output.h"
 
-static char *dir_of(const char *path)
+char *output_dir_of(const char *path)
 {
 	char *copy = strdup(path);
 	char *dir;
@@ -33,7 +33,7 @@ static char *dir_of(const char *path)
 static char *name_beside(const char *path, const char *suffix)
 {
 	char *copy = strdup(path);
-	char *dir = dir_of(path);
+	char *dir = output_dir_of(path);
 	char *name = NULL;
 
 	if (copy && dir &&
@@ -111,7 +111,7 @@ static errcode_t follow_link(struct output *o, const char *path,
 		o->resolved = target;
 		return 0;
 	}
-	dir = dir_of(path);
+	dir = output_dir_of(path);
 	if (dir && asprintf(&o->resolved, "%s/%s", dir, target) < 0)
 		o->resolved = NULL;
 	free(dir);
@@ -231,7 +231,7 @@ errcode_t output_open_resumable(struct output *o, const char *path,
  * say EINVAL (or are read-only to it): nothing more can be done there. */
 static errcode_t sync_dir(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = output_dir_of(path);
 	errcode_t err = 0;
 	int fd;
 

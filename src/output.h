@@ -64,6 +64,9 @@ void output_abort(struct output *o);
 /* output_abort(), and free what output_open() allocated. */
 void output_free(struct output *o);
 
+/* The directory @path is in (malloc'd; NULL when out of memory). */
+char *output_dir_of(const char *path);
+
 /* Do @a and @b name the same existing file or device (links included)? */
 bool output_same_file(const char *a, const char *b);
 

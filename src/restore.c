@@ -333,6 +333,18 @@ static errcode_t read_image(struct copy *c, uint8_t *buf, size_t len,
 	return qcow_reader_pread(c->r, buf, len, off);
 }
 
+/* The producer says what failed (@doing the image at @off), once. */
+static errcode_t report(struct copy *c, errcode_t err, const char *doing,
+			uint64_t off)
+{
+	if (!c->in || !restore_stdin_explain(c->in, err))
+		com_err("e2qcow", err, "while %s '%s' at %llu", doing,
+			c->in ? "standard input" : c->o->image,
+			(unsigned long long)off);
+	c->reported = true;
+	return err;
+}
+
 /* Producer thread: what the next stretch of the image holds. */
 static errcode_t produce(void *ctx, struct pipe_slot *slot)
 {
@@ -357,17 +369,8 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		&zero, &data);
 	if (!err && c->in && zero == CHUNK_BYTES && max > CHUNK_BYTES)
 		err = qcow_reader_zero_run(c->r, off, max, &zero, &data);
-	if (err && c->in && restore_stdin_explain(c->in, err)) {
-		c->reported = true;
-		return err;
-	}
-	if (err) {
-		com_err("e2qcow", err, "while mapping '%s' at %llu",
-			c->in ? "standard input" : c->o->image,
-			(unsigned long long)off);
-		c->reported = true;
-		return err;
-	}
+	if (err)
+		return report(c, err, "mapping", off);
 	if (data > CHUNK_BYTES)
 		data = CHUNK_BYTES;
 	slot->off = off;
@@ -375,17 +378,8 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	slot->len = zero ? zero : data;
 	if (!zero) {
 		err = read_image(c, slot->buf, (size_t)data, off);
-		if (err && c->in && restore_stdin_explain(c->in, err)) {
-			c->reported = true;
-			return err;
-		}
-		if (err) {
-			com_err("e2qcow", err, "while reading '%s' at %llu",
-				c->in ? "standard input" : c->o->image,
-				(unsigned long long)off);
-			c->reported = true;
-			return err;
-		}
+		if (err)
+			return report(c, err, "reading", off);
 	}
 	c->next = off + slot->len;
 	return 0;

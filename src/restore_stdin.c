@@ -4,7 +4,6 @@
  * (see restore_stdin.h).
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "output.h"
 #include "qcow_endian.h"
 #include "qcow_err.h"
 #include "restore_stdin.h"
@@ -27,14 +27,9 @@ static char *spill_dir(const char *target)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct stat st;
-	char *copy, *dir;
 
-	if (strcmp(target, "-") && (stat(target, &st) || S_ISREG(st.st_mode))) {
-		copy = strdup(target);
-		dir = copy ? strdup(dirname(copy)) : NULL;
-		free(copy);
-		return dir;
-	}
+	if (strcmp(target, "-") && (stat(target, &st) || S_ISREG(st.st_mode)))
+		return output_dir_of(target);
 	return strdup(tmp && *tmp ? tmp : "/tmp");
 }
 
