@@ -15,12 +15,9 @@ work=${1:-/var/tmp/e2qcow-bench-cold}
 runs=${RUNS:-5}
 out=$root/bench/results-Cold.md
 [ "$(id -u)" = 0 ] || { echo "bench-cold.sh: drop_caches needs root"; exit 1; }
-for t in e2image mke2fs python3 cc; do
-	command -v $t >/dev/null || { echo "bench-cold.sh: needs $t"; exit 1; }
-done
-cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
-cmake --build build-rel -j"$(nproc)" >/dev/null
-E=$root/build-rel/src/e2qcow
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup bench-cold.sh e2image mke2fs python3 cc
 mkdir -p "$work"
 cd "$work"
 cc -O2 -o sortedread "$root/bench/sortedread.c"

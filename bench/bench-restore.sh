@@ -21,12 +21,9 @@ size=${2:-128G}
 data=${DATA:-1G}
 runs=${RUNS:-5}
 out=$root/bench/results-Restore.md
-for t in qemu-img mke2fs losetup python3; do
-	command -v $t >/dev/null || { echo "bench-restore.sh: needs $t"; exit 1; }
-done
-cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
-cmake --build build-rel -j"$(nproc)" >/dev/null
-E=$root/build-rel/src/e2qcow
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup bench-restore.sh qemu-img mke2fs losetup python3
 mkdir -p "$work"
 cd "$work"
 rm -f fs.img dev.img meta.qcow2

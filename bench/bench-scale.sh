@@ -18,12 +18,9 @@ root=$PWD
 work=${1:-/dev/shm/e2qcow-scale}
 runs=${RUNS:-5}
 out=$root/bench/results-Scale.md
-for t in python3 e2image mke2fs qemu-img hyperfine; do
-	command -v $t >/dev/null || { echo "bench-scale.sh: needs $t"; exit 1; }
-done
-cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
-cmake --build build-rel -j"$(nproc)" >/dev/null
-E=$root/build-rel/src/e2qcow
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup bench-scale.sh python3 e2image mke2fs qemu-img hyperfine
 mkdir -p "$work"
 cd "$work"
 trap 'rm -f "$work"/*.img "$work"/o.qcow2' EXIT

@@ -17,12 +17,9 @@ big_runs=${BIG_RUNS:-5}
 only=${ONLY:-}
 out=$root/bench/results${only:+-$only}.md
 
-for t in hyperfine python3 qemu-img e2image cc; do
-	command -v $t >/dev/null || { echo "bench.sh: needs $t"; exit 1; }
-done
-cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DE2QCOW_TESTS=OFF >/dev/null
-cmake --build build-rel -j"$(nproc)" >/dev/null
-E=$root/build-rel/src/e2qcow
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup bench.sh hyperfine python3 qemu-img e2image cc
 "$root/bench/make-fixtures.sh" "$work"
 cd "$work"
 cc -O2 -o blockcopy "$root/bench/blockcopy.c" -lext2fs -lcom_err
