@@ -61,11 +61,15 @@ static errcode_t grow(struct qcow_dedup *t)
 	struct qcow_dedup old = *t;
 
 	t->cap = old.cap ? old.cap * 2 : 1024;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
+	/* Cleared by writing, not calloc: a lookup would map calloc's
+	 * untouched pages to the zero page, and each later insert's
+	 * copy-on-write then interrupts every core to flush its TLB. */
+	t->slots = malloc(t->cap * sizeof(*t->slots));
 	if (!t->slots) {
 		*t = old;
 		return ENOMEM;
 	}
+	memset(t->slots, 0, t->cap * sizeof(*t->slots));
 	for (uint64_t i = 0; i < old.cap; i++)
 		if (old.slots[i].host)
 			*lookup(t, old.slots[i].digest) = old.slots[i];
