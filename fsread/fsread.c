@@ -386,6 +386,7 @@ void fsread_close(struct fsread *r)
 	if (!r)
 		return;
 	fsread_roles_free(&r->roles);
+	fsread_holes_close(r);
 	if (r->fs)
 		ext2fs_close_free(&r->fs);
 	free(r->node_buf);

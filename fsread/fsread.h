@@ -182,6 +182,14 @@ errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
 		      void *buf, struct fsread_stats *stats);
 
 /*
+ * fsread_hole() - whether the source file has a hole at block @blk, so
+ * the block reads as zeros without being read; *@n is how many of the
+ * @count blocks from @blk are alike (at least one).  False, with *@n =
+ * @count, for devices and wherever it cannot be told.  Not thread-safe.
+ */
+bool fsread_hole(struct fsread *fs, uint64_t blk, uint64_t count, uint64_t *n);
+
+/*
  * fsread_write_e2i() - write e2image's own image format (superblock,
  * descriptors, inode tables, bitmaps: what dumpe2fs -i and debugfs -i
  * read) to the seekable, empty file @fd.  @device_name and @image_time

@@ -56,6 +56,16 @@ struct scrub_roles {
 	size_t n_orphans;
 };
 
+/* fsread_holes.c: the segment of the source file last asked about. */
+enum { FSREAD_HOLES_UNKNOWN, FSREAD_HOLES_ON, FSREAD_HOLES_OFF };
+struct fsread_holes {
+	int state;
+	int fd;		 /* our own, on a regular file only */
+	uint64_t size;	 /* of the file when opened */
+	uint64_t lo, hi; /* the segment: bytes [lo, hi) */
+	bool hole;
+};
+
 /* Beyond this many warnings about one inode, the rest are only counted. */
 #define FSREAD_WARN_PER_INODE 8
 
@@ -84,6 +94,7 @@ struct fsread {
 	struct extmap unreadable;      /* blocks fsread_read() could not read */
 	int prefetch_fd;	       /* during fsread_map(): for readahead */
 	bool blind_probes; /* e2fsck would probe for backups blindly */
+	struct fsread_holes holes;
 };
 
 /* Report a problem (printf-style); counts it, rate-limits per inode. */
@@ -105,6 +116,9 @@ void fsread_add(struct fsread *r, uint32_t ino, uint64_t blk, uint64_t count,
  * in a table's unused part (not captured so far): e2fsck reads them.
  */
 void fsread_map_named_inodes(struct fsread *r);
+
+/* Close what fsread_hole() opened. */
+void fsread_holes_close(struct fsread *r);
 
 /* Group structures: superblocks, descriptors, bitmaps, inode tables. */
 void fsread_map_groups(struct fsread *r);

@@ -246,6 +246,53 @@ static void test_backup_superblock_fallback(void **state)
 	fsread_close(r);
 }
 
+/*
+ * fsread_hole() on a copy of the image with a hole punched in file
+ * data: the hole is told, the data around it is not, and past the end
+ * of a truncated file nothing is (so the read fails there as before).
+ */
+static void test_holes_in_the_source(void **state)
+{
+	struct fixture *f = *state;
+	struct fsread_opts o = { 0 };
+	blk64_t at = (file_block(f->img, 12, 0) + 7) / 4 * 4 + 4;
+	struct fsread *r;
+	char path[128], cmd[320];
+	uint64_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/holed.img", f->dir);
+	snprintf(cmd, sizeof(cmd), "cp --sparse=never %s %s", f->img, path);
+	assert_int_equal(system(cmd), 0);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)at * 1024, 8 * 1024)) {
+		close(fd);
+		skip(); /* a filesystem without holes */
+	}
+	assert_int_equal(fsread_open(path, &o, &r), 0);
+	assert_true(fsread_hole(r, at, 8, &n));
+	assert_int_equal(n, 8);
+	assert_true(fsread_hole(r, at + 2, 100, &n));
+	assert_int_equal(n, 6);
+	assert_false(fsread_hole(r, at - 4, 8, &n));
+	assert_int_equal(n, 4);
+	assert_false(fsread_hole(r, at + 8, 4, &n));
+	assert_int_equal(n, 4);
+	fsread_close(r);
+	/* Cut short: the missing end is no hole, reading it must fail. */
+	assert_int_equal(ftruncate(fd, (off_t)(at + 8) * 1024), 0);
+	close(fd);
+	assert_int_equal(fsread_open(path, &o, &r), 0);
+	assert_true(fsread_hole(r, at, 16, &n));
+	assert_int_equal(n, 8);
+	assert_false(fsread_hole(r, at + 8, 16, &n));
+	assert_int_equal(n, 16);
+	fsread_close(r);
+	unlink(path);
+}
+
 static void test_not_a_filesystem(void **state)
 {
 	struct fixture *f = *state;
@@ -274,6 +321,7 @@ int main(void)
 	 * one before left. */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metadata_and_data),
+		cmocka_unit_test(test_holes_in_the_source),
 		cmocka_unit_test(
 			test_broken_extent_node_costs_only_its_subtree),
 		cmocka_unit_test(test_group_outside_filesystem),
