@@ -2,12 +2,15 @@
 /*
  * capture_copy.c --- read, (compress,) write.
  *
- * A reader thread fills slots of up to SLOT_BYTES with neighbouring used
- * blocks, one read per run.  Where the sink drops zeros anyway, short
- * gaps between runs are zero-filled in the slot instead of ending it, so
- * a metadata capture does not pay a thread hand-off per tiny run.  When
- * compressing, slots cover whole clusters (unused blocks inside them are
- * zeros); worker threads compress them and commit in order.
+ * A reader thread fills slots of up to SLOT_BYTES with used blocks, one
+ * read per run.  A slot holds up to MAX_PIECES pieces, each a stretch of
+ * the filesystem packed after the one before: a metadata capture is
+ * thousands of scattered blocks (a directory block per megabyte), and a
+ * thread hand-off per block costs more than reading it.  Where the sink
+ * drops zeros anyway, short gaps are zero-filled inside a piece instead
+ * of starting another.  When compressing, pieces cover whole clusters
+ * (unused blocks inside them are zeros); worker threads compress them
+ * and commit in order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,8 +24,21 @@
 #include "qcow_io.h"
 
 #define SLOT_BYTES (4U << 20)
-/* Gaps up to this size are zero-filled rather than ending a slot. */
+#define SLOTS_PLAIN 4
+/* Gaps up to this size are zero-filled rather than ending a piece. */
 #define MERGE_GAP_BYTES (256U << 10)
+/* One 4 KiB block per piece fills a slot. */
+#define MAX_PIECES (SLOT_BYTES / 4096)
+
+struct copy_piece {
+	uint64_t off; /* in the filesystem */
+	uint64_t len; /* bytes, packed in the slot's buffer */
+};
+
+struct copy_pieces {
+	struct copy_piece p[MAX_PIECES];
+	unsigned n;
+};
 
 struct copy_worker {
 	struct qcow_compressor *comp;
@@ -32,12 +48,14 @@ struct copy_worker {
 
 struct copy_state {
 	struct capture_copy *cc;
-	uint64_t
-		align; /* slot boundaries: block, or cluster when compressing */
-	size_t run;    /* reader position in the map */
-	uint64_t at;   /* blocks of map->runs[run] already read */
-	uint64_t done; /* bytes read, for progress */
+	uint64_t align; /* piece boundaries: block, or cluster when compressing
+			 */
+	size_t run;	/* reader position in the map */
+	uint64_t at;	/* blocks of map->runs[run] already read */
+	uint64_t done;	/* bytes read, for progress */
 	bool read_failed;
+	bool holes_are_gaps;	    /* see skip_hole() */
+	struct copy_pieces *pieces; /* one per pipeline slot */
 	struct copy_worker *workers;
 };
 
@@ -51,12 +69,85 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-/* May the next run, at byte @b, join a slot filled up to @filled? */
-static bool joins_slot(const struct copy_state *st, uint64_t b, uint64_t filled)
+/* May the next run, at byte @b, join a piece filled up to @filled? */
+static bool joins_piece(const struct copy_state *st, uint64_t b,
+			uint64_t filled)
 {
 	if (align_down(b, st->align) <= align_up(filled, st->align))
 		return true;
 	return st->cc->sink->skips_zeros && b - filled <= MERGE_GAP_BYTES;
+}
+
+/* Move the cursor @n blocks on. */
+static void advance(struct copy_state *st, uint64_t n)
+{
+	st->at += n;
+	if (st->at == st->cc->map->runs[st->run].count) {
+		st->run++;
+		st->at = 0;
+	}
+	st->done += n * st->cc->block_size;
+	progress_update(st->cc->prog, st->done);
+}
+
+/*
+ * Where the sink takes gaps for zeros, blocks in a hole of the source
+ * file are a gap: not read, not handed on.  True if the cursor moved.
+ */
+static bool skip_hole(struct copy_state *st)
+{
+	const struct extmap_run *r = &st->cc->map->runs[st->run];
+	uint64_t n;
+
+	if (!st->holes_are_gaps ||
+	    !fsread_hole(st->cc->fs, r->start + st->at, r->count - st->at, &n))
+		return false;
+	advance(st, n);
+	return true;
+}
+
+/* Read (or zero, for a hole) up to *@n blocks at the cursor into @dst;
+ * *@n becomes how many (fewer where a hole begins or ends). */
+static errcode_t read_blocks(struct copy_state *st, uint64_t *count,
+			     uint8_t *dst)
+{
+	uint64_t n = *count;
+	struct capture_copy *cc = st->cc;
+	const struct extmap_run *r = &cc->map->runs[st->run];
+	uint64_t blk = r->start + st->at;
+	errcode_t err = 0;
+
+	/* A hole reads as zeros: for the scrub stage, and for sinks
+	 * that write zeros. */
+	if (fsread_hole(cc->fs, blk, n, &n))
+		memset(dst, 0, (size_t)(n * cc->block_size));
+	else
+		err = fsread_read(cc->fs, blk, n, dst, cc->stats);
+	if (!err && cc->scrub)
+		err = fsread_scrub_blocks(cc->scrub, blk, n, dst);
+	if (err) {
+		st->read_failed = true;
+		return err;
+	}
+	advance(st, n);
+	*count = n;
+	return 0;
+}
+
+/* End the piece from @start filled up to @filled at buffer @pos. */
+static uint64_t close_piece(struct copy_state *st, struct pipe_slot *slot,
+			    struct copy_pieces *ps, uint64_t start,
+			    uint64_t filled, uint64_t pos)
+{
+	uint64_t end = align_up(filled, st->align);
+
+	if (end > st->cc->size)
+		end = st->cc->size;
+	memset(slot->buf + pos + (filled - start), 0, (size_t)(end - filled));
+	ps->p[ps->n].off = start;
+	ps->p[ps->n].len = end - start;
+	ps->n++;
+	return pos + (end - start);
 }
 
 static errcode_t produce(void *ctx, struct pipe_slot *slot)
@@ -64,16 +155,15 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	struct copy_state *st = ctx;
 	struct capture_copy *cc = st->cc;
 	const struct extmap *map = cc->map;
-	uint64_t bs = cc->block_size, start, filled, end;
+	struct copy_pieces *ps = &st->pieces[slot->index];
+	uint64_t bs = cc->block_size;
+	uint64_t pos = 0;		/* the current piece's place in buf */
+	uint64_t start = 0, filled = 0; /* its span of the filesystem */
+	bool open = false;
 
+	ps->n = 0;
 	if (interrupt_requested())
 		return INTERRUPT_CANCELLED;
-	if (st->run >= map->n) {
-		slot->end = true;
-		return 0;
-	}
-	start = align_down((map->runs[st->run].start + st->at) * bs, st->align);
-	filled = start;
 	while (st->run < map->n) {
 		const struct extmap_run *r = &map->runs[st->run];
 		uint64_t b = (r->start + st->at) * bs;
@@ -81,38 +171,39 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		uint64_t room;
 		errcode_t err;
 
-		if (b != filled && !joins_slot(st, b, filled))
+		if (skip_hole(st))
+			continue;
+		if (open && b != filled && !joins_piece(st, b, filled)) {
+			pos = close_piece(st, slot, ps, start, filled, pos);
+			open = false;
+		}
+		if (!open) {
+			if (ps->n == MAX_PIECES)
+				break;
+			start = filled = align_down(b, st->align);
+			open = true;
+		}
+		/* Room for the gap and at least one block. */
+		if (pos + (b - start) + bs > SLOT_BYTES)
 			break;
-		if (b + bs > start + SLOT_BYTES)
-			break;
-		room = (start + SLOT_BYTES - b) / bs;
+		room = (SLOT_BYTES - pos - (b - start)) / bs;
 		if (n > room)
 			n = room;
-		memset(slot->buf + (filled - start), 0, (size_t)(b - filled));
-		err = fsread_read(cc->fs, r->start + st->at, n,
-				  slot->buf + (b - start), cc->stats);
-		if (!err && cc->scrub)
-			err = fsread_scrub_blocks(cc->scrub, r->start + st->at,
-						  n, slot->buf + (b - start));
-		if (err) {
-			st->read_failed = true;
+		memset(slot->buf + pos + (filled - start), 0,
+		       (size_t)(b - filled));
+		err = read_blocks(st, &n, slot->buf + pos + (b - start));
+		if (err)
 			return err;
-		}
 		filled = b + n * bs;
-		st->at += n;
-		if (st->at == r->count) {
-			st->run++;
-			st->at = 0;
-		}
-		st->done += n * bs;
-		progress_update(cc->prog, st->done);
 	}
-	end = align_up(filled, st->align);
-	if (end > cc->size)
-		end = cc->size;
-	memset(slot->buf + (filled - start), 0, (size_t)(end - filled));
-	slot->off = start;
-	slot->len = end - start;
+	if (open && filled > start) /* not one opened without room */
+		pos = close_piece(st, slot, ps, start, filled, pos);
+	if (!ps->n) {
+		slot->end = true;
+		return 0;
+	}
+	slot->off = ps->p[0].off;
+	slot->len = pos;
 	return 0;
 }
 
@@ -124,10 +215,14 @@ static errcode_t slot_done(struct capture_copy *cc, errcode_t err)
 static errcode_t write_slot(void *ctx, struct pipe_slot *slot)
 {
 	struct copy_state *st = ctx;
+	const struct copy_pieces *ps = &st->pieces[slot->index];
+	struct sink *s = st->cc->sink;
+	const uint8_t *p = slot->buf;
+	errcode_t err = 0;
 
-	return slot_done(st->cc,
-			 st->cc->sink->write(st->cc->sink, slot->off, slot->buf,
-					     (size_t)slot->len));
+	for (unsigned i = 0; i < ps->n && !err; p += ps->p[i++].len)
+		err = s->write(s, ps->p[i].off, p, (size_t)ps->p[i].len);
+	return slot_done(st->cc, err);
 }
 
 static errcode_t compress_slot(void *ctx, struct pipe_slot *slot)
@@ -154,17 +249,26 @@ static errcode_t commit_slot(void *ctx, struct pipe_slot *slot)
 {
 	struct copy_state *st = ctx;
 	struct copy_worker *wk = &st->workers[slot->worker];
+	const struct copy_pieces *ps = &st->pieces[slot->index];
 	struct sink *s = st->cc->sink;
 	unsigned bits = st->cc->cluster_bits;
-	size_t n = (size_t)(slot->len >> bits);
-	size_t whole = n << bits;
-	errcode_t err;
+	uint64_t pos = 0; /* cluster-aligned: pieces are whole clusters */
+	errcode_t err = 0;
 
-	err = s->put_clusters(s, slot->off, n, slot->buf, wk->zbuf, wk->zlen);
-	/* A filesystem that ends inside a cluster: the writer finishes it. */
-	if (!err && slot->len > whole)
-		err = s->write(s, slot->off + whole, slot->buf + whole,
-			       (size_t)(slot->len - whole));
+	for (unsigned i = 0; i < ps->n && !err; pos += ps->p[i++].len) {
+		const struct copy_piece *pc = &ps->p[i];
+		size_t n = (size_t)(pc->len >> bits);
+		size_t whole = n << bits;
+
+		err = s->put_clusters(s, pc->off, n, slot->buf + pos,
+				      wk->zbuf + pos, wk->zlen + (pos >> bits));
+		/* A filesystem that ends inside a cluster: the writer
+		 * finishes it. */
+		if (!err && pc->len > whole)
+			err = s->write(s, pc->off + whole,
+				       slot->buf + pos + whole,
+				       (size_t)(pc->len - whole));
+	}
 	return slot_done(st->cc, err);
 }
 
@@ -230,10 +334,14 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 	st.cc = cc;
 	skip_to_start(&st);
 	st.align = cc->block_size;
+	st.holes_are_gaps = cc->sink->skips_zeros && !cc->scrub;
 	if (!cc->compress || !cc->sink->put_clusters) {
 		/* One writer, in order; the reader runs ahead by a few slots.
 		 */
-		err = pipeline_run(SLOT_BYTES, 4, 1, produce, write_slot, &st);
+		st.pieces = calloc(SLOTS_PLAIN, sizeof(*st.pieces));
+		err = st.pieces ? pipeline_run(SLOT_BYTES, SLOTS_PLAIN, 1,
+					       produce, write_slot, &st)
+				: ENOMEM;
 	} else {
 		unsigned threads = cc->threads ? cc->threads : 1;
 
@@ -241,12 +349,16 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 		if ((1ULL << cc->cluster_bits) > st.align)
 			st.align = 1ULL << cc->cluster_bits;
 		err = make_workers(cc, &st.workers);
+		st.pieces = calloc(threads + 3, sizeof(*st.pieces));
+		if (!err && !st.pieces)
+			err = ENOMEM;
 		if (!err)
 			err = pipeline_run_ordered(
 				SLOT_BYTES, threads + 3, threads, produce,
 				compress_slot, commit_slot, &st);
 		free_workers(st.workers, threads);
 	}
+	free(st.pieces);
 	*failed_read = st.read_failed;
 	return err;
 }

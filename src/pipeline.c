@@ -82,6 +82,7 @@ static void *producer(void *arg)
 	struct pipeline *p = arg;
 	bool end = false;
 
+	(void)pthread_setname_np(pthread_self(), "e2qcow-read");
 	pthread_mutex_lock(&p->lock);
 	while (!end && !p->stop) {
 		int i = find_slot(p, SLOT_FREE);
@@ -134,6 +135,7 @@ static void *consumer(void *arg)
 	struct worker *wk = arg;
 	struct pipeline *p = wk->p;
 
+	(void)pthread_setname_np(pthread_self(), "e2qcow-work");
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
 		int i = find_slot(p, SLOT_FULL);
@@ -202,6 +204,8 @@ errcode_t pipeline_run_ordered(size_t slot_bytes, unsigned nslots,
 	for (i = 0; p.slots && i < nslots; i++)
 		if (!(p.slots[i].buf = alloc_slot_buffer(slot_bytes)))
 			break;
+		else
+			p.slots[i].index = i;
 	if (!p.slots || !p.state || !p.seq || i < nslots) {
 		err = ENOMEM;
 		goto out;

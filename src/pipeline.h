@@ -28,6 +28,7 @@ struct pipe_slot {
 	bool zero;	 /* len bytes of zeros, nothing in buf */
 	bool end;	 /* no more slots after this one (len may be 0) */
 	unsigned worker; /* index of the consumer thread using it */
+	unsigned index;	 /* which slot: 0 .. nslots-1, fixed */
 };
 
 /* Fill @slot; set slot->end on the last one.  Runs on its own thread. */

@@ -29,7 +29,9 @@ struct sink {
 				  const uint32_t *zlen);
 	errcode_t (*finish)(struct sink *s);
 	void (*destroy)(struct sink *s);
-	/* All-zero data is not written: zeros may stand in for gaps. */
+	/* All-zero data is not written, so zeros and gaps are alike:
+	 * either may stand in for the other (a base image's overlay
+	 * makes what nobody wrote read as zeros too). */
 	bool skips_zeros;
 };
 
