@@ -129,9 +129,9 @@ static errcode_t pad_to_cluster(struct qcow_writer *w)
 }
 
 /*
- * Into a new file, only the pages of the table being filled that may
- * map something (the rest a hole): an L2 table of a sparsely used
- * filesystem holds an entry or a few.
+ * Into a new file, only the pages of the table being filled that map
+ * something (the rest holes): an L2 table of a sparsely used filesystem
+ * holds an entry or a few.
  */
 static errcode_t emit_span(struct qcow_writer *w)
 {
@@ -139,9 +139,16 @@ static errcode_t emit_span(struct qcow_writer *w)
 	size_t hi = (w->l2_hi + SPARSE_PAGE - 1) / SPARSE_PAGE * SPARSE_PAGE;
 	errcode_t err = qcow_writer_flush_obuf(w);
 
-	if (!err && lo < hi)
-		err = w->io->pwrite(w->io, w->l2 + lo, hi - lo,
-				    w->next_host_off + lo);
+	while (!err && lo < hi) {
+		size_t end = lo;
+
+		while (end < hi && !qcow_buf_is_zero(w->l2 + end, SPARSE_PAGE))
+			end += SPARSE_PAGE;
+		if (end > lo)
+			err = w->io->pwrite(w->io, w->l2 + lo, end - lo,
+					    w->next_host_off + lo);
+		lo = end + SPARSE_PAGE;
+	}
 	if (err)
 		return err;
 	w->next_host_off += w->cluster_size;
