@@ -81,6 +81,8 @@ void qcow_writer_dedup_free(struct qcow_dedup *t)
 {
 	free(t->slots);
 	free(t->buf);
+	free(t->cached);
+	free(t->cached_host);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -123,6 +125,48 @@ static errcode_t read_host(struct qcow_writer *w, uint64_t off, uint8_t *buf)
 	return w->io->pread(w->io, buf, (size_t)cs, off);
 }
 
+/* Bytes of the cache for clusters read back. */
+#define DEDUP_CACHE_BYTES (8U << 20)
+
+/*
+ * The bytes of the stored host cluster at @host, from the cache or read
+ * into it.  Host data clusters never change once written.
+ */
+static errcode_t cached_host(struct qcow_writer *w, uint64_t host,
+			     const uint8_t **out)
+{
+	struct qcow_dedup *t = &w->dedup;
+	size_t cs = (size_t)w->cluster_size;
+	unsigned i;
+	errcode_t err;
+
+	if (!t->n_cached) {
+		unsigned n = (unsigned)(DEDUP_CACHE_BYTES / cs);
+
+		n = n ? n : 1;
+		t->cached = malloc(n * cs);
+		t->cached_host = calloc(n, sizeof(*t->cached_host));
+		if (!t->cached || !t->cached_host) {
+			free(t->cached);
+			free(t->cached_host);
+			t->cached = NULL;
+			t->cached_host = NULL;
+			return ENOMEM;
+		}
+		t->n_cached = n;
+	}
+	i = (unsigned)((host >> w->cluster_bits) % t->n_cached);
+	if (t->cached_host[i] != host) {
+		t->cached_host[i] = 0;
+		err = read_host(w, host, t->cached + i * cs);
+		if (err)
+			return err;
+		t->cached_host[i] = host;
+	}
+	*out = t->cached + i * cs;
+	return 0;
+}
+
 /* Guest cluster @clu's L2 entry now says @entry, wherever its table is. */
 static errcode_t rewrite_entry(struct qcow_writer *w, uint64_t clu,
 			       uint64_t entry)
@@ -158,6 +202,7 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 {
 	struct qcow_dedup *t = &w->dedup;
 	struct qcow_dedup_slot *s = lookup(t, digest);
+	const uint8_t *stored;
 	uint64_t hc;
 	errcode_t err;
 
@@ -167,15 +212,10 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 	hc = s->host >> w->cluster_bits;
 	if (hc < w->zrefs_cap && w->zrefs[hc] == UINT16_MAX)
 		return 0; /* full: this one is stored, and shared next */
-	if (!t->buf) {
-		t->buf = malloc((size_t)w->cluster_size);
-		if (!t->buf)
-			return ENOMEM;
-	}
-	err = read_host(w, s->host, t->buf);
+	err = cached_host(w, s->host, &stored);
 	if (err)
 		return err;
-	if (memcmp(t->buf, data, (size_t)w->cluster_size))
+	if (memcmp(stored, data, (size_t)w->cluster_size))
 		return 0; /* a digest collision: store it */
 	err = qcow_writer_grow_zrefs(w, hc);
 	if (err)

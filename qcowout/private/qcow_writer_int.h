@@ -27,7 +27,13 @@ struct qcow_dedup_slot;
 struct qcow_dedup {
 	struct qcow_dedup_slot *slots;
 	uint64_t cap, n;
-	uint8_t *buf; /* a cluster read back, to compare */
+	uint8_t *buf; /* a compressed cluster read back, to compare */
+	/* Host clusters read back to compare, by host cluster modulo
+	 * n_cached: a few popular ones (a block bitmap alike in every
+	 * flex group) are matched hundreds of thousands of times. */
+	uint8_t *cached;
+	uint64_t *cached_host; /* 0: empty */
+	unsigned n_cached;
 };
 
 struct qcow_writer {
