@@ -576,9 +576,15 @@ errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 	return w->err;
 }
 
+bool qcow_writer_wants_digests(const struct qcow_writer *w)
+{
+	return w->digests || w->dedup_on;
+}
+
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 				   size_t n, const uint8_t *raw,
-				   const uint8_t *zdata, const uint32_t *zlen)
+				   const uint8_t *zdata, const uint32_t *zlen,
+				   const uint8_t *digests)
 {
 	uint64_t clu = guest_off >> w->cluster_bits;
 	size_t cs = (size_t)w->cluster_size;
@@ -598,10 +604,16 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 		const uint8_t *data = raw + i * cs;
 		bool done;
 
+		if (digests) { /* for note_digest() and the overlay */
+			memcpy(w->hashed, digests + i * QCOW_DIGEST_LEN,
+			       QCOW_DIGEST_LEN);
+			w->hashed_clu = clu + i;
+			w->hashed_valid = true;
+		}
 		err = qcow_writer_overlay_decide(w, clu + i, data, &done);
 		if (err || done)
 			continue;
-		if (zlen[i] && zlen[i] < cs)
+		if (zlen && zlen[i] && zlen[i] < cs)
 			err = store_data(w, clu + i, data, zdata + i * cs,
 					 zlen[i]);
 		else if (qcow_buf_is_zero(data, cs))

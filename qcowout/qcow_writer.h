@@ -137,15 +137,22 @@ errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 
 /*
  * qcow_writer_put_clusters() - add @n whole clusters at the cluster-
- * aligned @guest_off, compressed by the caller (qcow_compress_cluster(),
- * with the writer's type and level, possibly on other threads): cluster
- * i is @raw + i * cluster size; if @zlen[i] is not 0 its compressed form
- * is @zdata + i * cluster size, else it is stored as it is (or not at
- * all when zero).  Same ordering rules as qcow_writer_pwrite().
+ * aligned @guest_off, prepared by the caller (possibly on other
+ * threads): cluster i is @raw + i * cluster size.  With @zlen, clusters
+ * compressed by qcow_compress_cluster() (the writer's type and level):
+ * if @zlen[i] is not 0 the compressed form is @zdata + i * cluster size,
+ * else it is stored as it is (or not at all when zero).  With @digests,
+ * the qcow_digest() of each cluster's raw bytes at i * QCOW_DIGEST_LEN
+ * (zero clusters too), so the writer need not hash them.  Same ordering
+ * rules as qcow_writer_pwrite().
  */
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 				   size_t n, const uint8_t *raw,
-				   const uint8_t *zdata, const uint32_t *zlen);
+				   const uint8_t *zdata, const uint32_t *zlen,
+				   const uint8_t *digests);
+
+/* Does the writer hash what it stores (digests kept, or dedup)? */
+bool qcow_writer_wants_digests(const struct qcow_writer *w);
 
 /*
  * qcow_writer_finish() - write L2/L1/refcount structures, then (seekable

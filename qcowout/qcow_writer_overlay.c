@@ -75,10 +75,13 @@ static errcode_t against_digests(struct qcow_writer *w, uint64_t clu,
 		w->bdg_at++;
 	if (w->bdg_at < w->bdg_n && w->bdg[w->bdg_at].cluster == clu)
 		base = w->bdg[w->bdg_at].digest;
-	/* Kept for note_digest(), should the cluster be stored. */
-	qcow_digest(data, (size_t)w->cluster_size, w->hashed);
-	w->hashed_clu = clu;
-	w->hashed_valid = true;
+	/* Kept for note_digest(), should the cluster be stored; the
+	 * caller may have hashed it already (put_clusters). */
+	if (!w->hashed_valid || w->hashed_clu != clu) {
+		qcow_digest(data, (size_t)w->cluster_size, w->hashed);
+		w->hashed_clu = clu;
+		w->hashed_valid = true;
+	}
 	if (!memcmp(w->hashed, base, QCOW_DIGEST_LEN)) {
 		w->stats.same_clusters++;
 		*done = true;

@@ -28,6 +28,8 @@ struct capture_copy {
 	bool compress;
 	unsigned compress_type;
 	int compress_level;
+	/* Its clusters, when compressing or hashing for it; worker
+	 * threads for that. */
 	unsigned cluster_bits;
 	unsigned threads;
 	struct progress *prog; /* already started; updated as reads finish */

@@ -21,10 +21,10 @@ static errcode_t qs_write(struct sink *s, uint64_t off, const void *buf,
 
 static errcode_t qs_put_clusters(struct sink *s, uint64_t off, size_t n,
 				 const uint8_t *raw, const uint8_t *zdata,
-				 const uint32_t *zlen)
+				 const uint32_t *zlen, const uint8_t *digests)
 {
 	return qcow_writer_put_clusters(((struct qcow_sink *)s)->w, off, n, raw,
-					zdata, zlen);
+					zdata, zlen, digests);
 }
 
 static errcode_t qs_finish(struct sink *s)
@@ -57,9 +57,9 @@ static errcode_t make_sink(struct qcow_io *io,
 	}
 	q->s.write = qs_write;
 	q->s.finish = qs_finish;
-	if (opts->compress)
-		q->s.put_clusters = qs_put_clusters;
+	q->s.put_clusters = qs_put_clusters;
 	q->s.skips_zeros = true;
+	q->s.wants_digests = qcow_writer_wants_digests(q->w);
 	q->s.destroy = qs_destroy;
 	*out = &q->s;
 	return 0;

@@ -123,9 +123,9 @@ static void put_all(struct qcow_writer *w, struct qcow_compressor *c,
 		for (size_t i = 0; i < per; i++)
 			zlen[i] = (uint32_t)qcow_compress_cluster(
 				c, g + off + i * cs, z + i * cs);
-		assert_int_equal(
-			qcow_writer_put_clusters(w, off, per, g + off, z, zlen),
-			0);
+		assert_int_equal(qcow_writer_put_clusters(w, off, per, g + off,
+							  z, zlen, NULL),
+				 0);
 	}
 }
 
@@ -161,12 +161,12 @@ static void test_put_clusters_path(void **state)
 			/* Offsets may not go back, nor leave clusters. */
 			assert_int_equal(qcow_io_mem_create(&io), 0);
 			w = start(io, bits, type);
-			assert_int_equal(
-				qcow_writer_put_clusters(w, cs, 1, g, z, zlen),
-				0);
-			assert_int_equal(
-				qcow_writer_put_clusters(w, 0, 1, g, z, zlen),
-				QCOW_ERR_OUT_OF_ORDER_WRITE);
+			assert_int_equal(qcow_writer_put_clusters(
+						 w, cs, 1, g, z, zlen, NULL),
+					 0);
+			assert_int_equal(qcow_writer_put_clusters(w, 0, 1, g, z,
+								  zlen, NULL),
+					 QCOW_ERR_OUT_OF_ORDER_WRITE);
 			qcow_writer_free(w);
 			qcow_io_free(io);
 			qcow_compressor_free(c);
@@ -203,7 +203,7 @@ static void test_refcount_limit(void **state)
 	assert_int_equal(qcow_writer_create(io, &o, &w), 0);
 	for (uint64_t i = 0; i < 70000; i++)
 		assert_int_equal(qcow_writer_put_clusters(w, i << 20, 1, raw,
-							  raw, &zlen),
+							  raw, &zlen, NULL),
 				 0);
 	assert_int_equal(qcow_writer_finish(w), 0);
 	qcow_writer_free(w);
