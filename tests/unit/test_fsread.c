@@ -276,10 +276,14 @@ static void test_holes_in_the_source(void **state)
 	assert_int_equal(n, 8);
 	assert_true(fsread_hole(r, at + 2, 100, &n));
 	assert_int_equal(n, 6);
-	assert_false(fsread_hole(r, at - 4, 8, &n));
-	assert_int_equal(n, 4);
 	assert_false(fsread_hole(r, at + 8, 4, &n));
 	assert_int_equal(n, 4);
+	fsread_close(r);
+	/* Data first: a hole inside its window may be read as data; never
+	 * data taken for a hole. */
+	assert_int_equal(fsread_open(path, &o, &r), 0);
+	assert_false(fsread_hole(r, at - 4, 8, &n));
+	assert_true(n >= 4 && n <= 8);
 	fsread_close(r);
 	/* Cut short: the missing end is no hole, reading it must fail. */
 	assert_int_equal(ftruncate(fd, (off_t)(at + 8) * 1024), 0);
