@@ -413,6 +413,17 @@ bool qcow_buf_is_zero(const void *p, size_t len)
 	return b[0] == 0 && memcmp(b, b + 1, len - 1) == 0;
 }
 
+size_t qcow_buf_used(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len >= 64 && qcow_buf_is_zero(b + len - 64, 64))
+		len -= 64;
+	while (len && !b[len - 1])
+		len--;
+	return len;
+}
+
 void qcow_io_free(struct qcow_io *io)
 {
 	if (io)

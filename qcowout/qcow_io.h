@@ -95,5 +95,7 @@ void qcow_io_free(struct qcow_io *io);
 
 /* Is every byte of @p (@len > 0 bytes) zero?  For holes and skipping. */
 bool qcow_buf_is_zero(const void *p, size_t len);
+/* How many bytes of @p lead up to its last non-zero one (0: all zero). */
+size_t qcow_buf_used(const void *p, size_t len);
 
 #endif

@@ -426,17 +426,22 @@ static errcode_t store_shared(struct qcow_writer *w, uint64_t clu,
 static errcode_t store_plain(struct qcow_writer *w, uint64_t clu,
 			     const uint8_t *data, const uint8_t *d)
 {
+	uint32_t used = 0;
 	uint64_t host;
 	errcode_t err;
 
 	if (w->dedup_on) {
-		err = qcow_writer_dedup_find(w, data, d, &host);
+		used = w->used_valid && w->used_clu == clu
+			       ? w->used
+			       : (uint32_t)qcow_buf_used(
+					 data, (size_t)w->cluster_size);
+		err = qcow_writer_dedup_find(w, data, d, used, &host);
 		if (err || host)
 			return err ? err : store_shared(w, clu, host);
 	}
 	err = store_raw(w, clu, data, &host);
 	if (!err && w->dedup_on)
-		err = qcow_writer_dedup_note(w, clu, host, d);
+		err = qcow_writer_dedup_note(w, clu, host, d, used);
 	return err;
 }
 
@@ -463,7 +468,8 @@ static errcode_t store_packed(struct qcow_writer *w, uint64_t clu,
 	}
 	err = store_compressed(w, clu, z, zlen, &entry);
 	if (!err && w->dedup_on)
-		err = qcow_writer_dedup_note(w, clu, entry, d);
+		err = qcow_writer_dedup_note(w, clu, entry, d,
+					     QCOW_USED_UNKNOWN);
 	return err;
 }
 
@@ -584,7 +590,7 @@ bool qcow_writer_wants_digests(const struct qcow_writer *w)
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 				   size_t n, const uint8_t *raw,
 				   const uint8_t *zdata, const uint32_t *zlen,
-				   const uint8_t *digests)
+				   const struct qcow_cluster_sum *sums)
 {
 	uint64_t clu = guest_off >> w->cluster_bits;
 	size_t cs = (size_t)w->cluster_size;
@@ -604,11 +610,11 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 		const uint8_t *data = raw + i * cs;
 		bool done;
 
-		if (digests) { /* for note_digest() and the overlay */
-			memcpy(w->hashed, digests + i * QCOW_DIGEST_LEN,
-			       QCOW_DIGEST_LEN);
-			w->hashed_clu = clu + i;
-			w->hashed_valid = true;
+		if (sums) { /* for note_digest(), dedup and the overlay */
+			memcpy(w->hashed, sums[i].digest, QCOW_DIGEST_LEN);
+			w->hashed_clu = w->used_clu = clu + i;
+			w->hashed_valid = w->used_valid = true;
+			w->used = sums[i].used;
 		}
 		err = qcow_writer_overlay_decide(w, clu + i, data, &done);
 		if (err || done)
@@ -616,7 +622,7 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 		if (zlen && zlen[i] && zlen[i] < cs)
 			err = store_data(w, clu + i, data, zdata + i * cs,
 					 zlen[i]);
-		else if (qcow_buf_is_zero(data, cs))
+		else if (sums ? !sums[i].used : qcow_buf_is_zero(data, cs))
 			w->stats.zero_clusters++;
 		else
 			err = store_data(w, clu + i, data, NULL, 0);

@@ -33,6 +33,7 @@
 
 #include <et/com_err.h>
 
+#include "qcow_digest.h"
 #include "qcow_io.h"
 
 struct qcow_writer;
@@ -135,21 +136,27 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 			     const void *buf, size_t len);
 
+/* What the caller of qcow_writer_put_clusters() knows of a cluster. */
+struct qcow_cluster_sum {
+	uint8_t digest[QCOW_DIGEST_LEN]; /* qcow_digest() of its bytes */
+	uint32_t used;			 /* qcow_buf_used() of them */
+};
+
 /*
  * qcow_writer_put_clusters() - add @n whole clusters at the cluster-
  * aligned @guest_off, prepared by the caller (possibly on other
  * threads): cluster i is @raw + i * cluster size.  With @zlen, clusters
  * compressed by qcow_compress_cluster() (the writer's type and level):
  * if @zlen[i] is not 0 the compressed form is @zdata + i * cluster size,
- * else it is stored as it is (or not at all when zero).  With @digests,
- * the qcow_digest() of each cluster's raw bytes at i * QCOW_DIGEST_LEN
- * (zero clusters too), so the writer need not hash them.  Same ordering
- * rules as qcow_writer_pwrite().
+ * else it is stored as it is (or not at all when zero).  With @sums,
+ * each cluster's digest and used bytes (zero clusters too), so the
+ * writer need not scan them.  Same ordering rules as
+ * qcow_writer_pwrite().
  */
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 				   size_t n, const uint8_t *raw,
 				   const uint8_t *zdata, const uint32_t *zlen,
-				   const uint8_t *digests);
+				   const struct qcow_cluster_sum *sums);
 
 /* Does the writer hash what it stores (digests kept, or dedup)? */
 bool qcow_writer_wants_digests(const struct qcow_writer *w);

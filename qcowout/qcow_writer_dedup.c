@@ -6,7 +6,9 @@
  * opts.dedup a table from digest to host cluster lets a later cluster
  * with the same bytes point at the earlier one.  The bytes are compared
  * before sharing (read back from the staging buffer, the pending run or
- * the file), so a digest collision costs a copy, never data.  A shared
+ * the file), so a digest collision costs a copy, never data: the bytes
+ * up to the last non-zero one, as the rest of both are known zeros (a
+ * metadata cluster is a block or two and zeros).  A shared
  * host cluster's refcount is its number of references (kept where the
  * compressed clusters' counts are kept, 16 bits: at 65535 a new copy is
  * stored), and qcow2 wants OFLAG_COPIED only on clusters of refcount 1:
@@ -32,7 +34,9 @@ struct qcow_dedup_slot {
 	 * entry (QCOW2_OFLAG_COMPRESSED set); 0: empty (host cluster 0 is
 	 * the header). */
 	uint64_t host;
-	uint64_t clu; /* the guest cluster that first stored it */
+	uint64_t clu;  /* the guest cluster that first stored it */
+	uint32_t used; /* its bytes up to the last non-zero one, or
+			  QCOW_USED_UNKNOWN */
 };
 
 static uint64_t slot_of(const struct qcow_dedup *t, const uint8_t *digest)
@@ -83,11 +87,13 @@ void qcow_writer_dedup_free(struct qcow_dedup *t)
 	free(t->buf);
 	free(t->cached);
 	free(t->cached_host);
+	free(t->cached_len);
 	memset(t, 0, sizeof(*t));
 }
 
 errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
-				 uint64_t host, const uint8_t *digest)
+				 uint64_t host, const uint8_t *digest,
+				 uint32_t used)
 {
 	struct qcow_dedup *t = &w->dedup;
 	struct qcow_dedup_slot *s;
@@ -104,35 +110,37 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 	memcpy(s->digest, digest, QCOW_DIGEST_LEN);
 	s->host = host;
 	s->clu = clu;
+	s->used = used;
 	return 0;
 }
 
-/* The bytes of the host cluster at @off, wherever they are by now. */
-static errcode_t read_host(struct qcow_writer *w, uint64_t off, uint8_t *buf)
+/* The first @len bytes of the host cluster at @off, wherever they are
+ * by now. */
+static errcode_t read_host(struct qcow_writer *w, uint64_t off, size_t len,
+			   uint8_t *buf)
 {
-	uint64_t cs = w->cluster_size;
 	uint64_t run_end =
 		w->next_host_off + (w->run_clusters << w->cluster_bits);
 
 	if (w->run_clusters && off >= w->next_host_off && off < run_end) {
-		memcpy(buf, w->run_buf + (off - w->next_host_off), (size_t)cs);
+		memcpy(buf, w->run_buf + (off - w->next_host_off), len);
 		return 0;
 	}
-	if (off >= w->obuf_off && off + cs <= w->obuf_off + w->obuf_len) {
-		memcpy(buf, w->obuf + (off - w->obuf_off), (size_t)cs);
+	if (off >= w->obuf_off && off + len <= w->obuf_off + w->obuf_len) {
+		memcpy(buf, w->obuf + (off - w->obuf_off), len);
 		return 0;
 	}
-	return w->io->pread(w->io, buf, (size_t)cs, off);
+	return w->io->pread(w->io, buf, len, off);
 }
 
 /* Bytes of the cache for clusters read back. */
 #define DEDUP_CACHE_BYTES (8U << 20)
 
 /*
- * The bytes of the stored host cluster at @host, from the cache or read
- * into it.  Host data clusters never change once written.
+ * The first @len bytes of the stored host cluster at @host, from the
+ * cache or read into it.  Host data clusters never change once written.
  */
-static errcode_t cached_host(struct qcow_writer *w, uint64_t host,
+static errcode_t cached_host(struct qcow_writer *w, uint64_t host, size_t len,
 			     const uint8_t **out)
 {
 	struct qcow_dedup *t = &w->dedup;
@@ -146,22 +154,26 @@ static errcode_t cached_host(struct qcow_writer *w, uint64_t host,
 		n = n ? n : 1;
 		t->cached = malloc(n * cs);
 		t->cached_host = calloc(n, sizeof(*t->cached_host));
-		if (!t->cached || !t->cached_host) {
+		t->cached_len = calloc(n, sizeof(*t->cached_len));
+		if (!t->cached || !t->cached_host || !t->cached_len) {
 			free(t->cached);
 			free(t->cached_host);
+			free(t->cached_len);
 			t->cached = NULL;
 			t->cached_host = NULL;
+			t->cached_len = NULL;
 			return ENOMEM;
 		}
 		t->n_cached = n;
 	}
 	i = (unsigned)((host >> w->cluster_bits) % t->n_cached);
-	if (t->cached_host[i] != host) {
+	if (t->cached_host[i] != host || t->cached_len[i] < len) {
 		t->cached_host[i] = 0;
-		err = read_host(w, host, t->cached + i * cs);
+		err = read_host(w, host, len, t->cached + i * cs);
 		if (err)
 			return err;
 		t->cached_host[i] = host;
+		t->cached_len[i] = len;
 	}
 	*out = t->cached + i * cs;
 	return 0;
@@ -198,7 +210,8 @@ static errcode_t rewrite_entry(struct qcow_writer *w, uint64_t clu,
 }
 
 errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
-				 const uint8_t *digest, uint64_t *host)
+				 const uint8_t *digest, uint32_t used,
+				 uint64_t *host)
 {
 	struct qcow_dedup *t = &w->dedup;
 	struct qcow_dedup_slot *s = lookup(t, digest);
@@ -212,10 +225,15 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 	hc = s->host >> w->cluster_bits;
 	if (hc < w->zrefs_cap && w->zrefs[hc] == UINT16_MAX)
 		return 0; /* full: this one is stored, and shared next */
-	err = cached_host(w, s->host, &stored);
+	/* Past their used bytes both are zeros: compare the rest. */
+	if (s->used != QCOW_USED_UNKNOWN && s->used != used)
+		return 0; /* a digest collision: store it */
+	if (s->used == QCOW_USED_UNKNOWN)
+		used = (uint32_t)w->cluster_size;
+	err = cached_host(w, s->host, used, &stored);
 	if (err)
 		return err;
-	if (memcmp(stored, data, (size_t)w->cluster_size))
+	if (memcmp(stored, data, used))
 		return 0; /* a digest collision: store it */
 	err = qcow_writer_grow_zrefs(w, hc);
 	if (err)

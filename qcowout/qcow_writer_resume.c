@@ -444,7 +444,7 @@ static errcode_t count_compressed(struct qcow_writer *w, uint64_t clu,
 	/* Packed in guest order: past the last one, a first reference. */
 	rw->next_packed = host + 1;
 	d = w->dedup_on ? digest_of(w, rw, clu) : NULL;
-	return d ? qcow_writer_dedup_note(w, clu, e, d) : 0;
+	return d ? qcow_writer_dedup_note(w, clu, e, d, QCOW_USED_UNKNOWN) : 0;
 }
 
 static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
@@ -477,7 +477,7 @@ static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
 		qcow_digest(rw->buf, (size_t)w->cluster_size, d);
 		known = d;
 	}
-	return qcow_writer_dedup_note(w, clu, host, known);
+	return qcow_writer_dedup_note(w, clu, host, known, QCOW_USED_UNKNOWN);
 }
 
 /* Pass 1 counts; pass 2 (rw->fix) gives OFLAG_COPIED to exactly the

@@ -41,14 +41,17 @@ struct copy_piece {
 struct copy_pieces {
 	struct copy_piece p[MAX_PIECES];
 	unsigned n;
+	/* For workers: bytes of each cluster of the buffer up to the end
+	 * of what was read into it (beyond, the reader wrote zeros). */
+	uint32_t read_end[SLOT_BYTES / 512];
 };
 
 /* A worker's results for the slot it prepared, by cluster of the slot. */
 struct copy_worker {
 	struct qcow_compressor *comp; /* compressing only */
-	uint8_t *zbuf;	 /* SLOT_BYTES: cluster i's result at i << bits */
-	uint32_t *zlen;	 /* compressed length */
-	uint8_t *digest; /* QCOW_DIGEST_LEN each, if the sink wants them */
+	uint8_t *zbuf;	/* SLOT_BYTES: cluster i's result at i << bits */
+	uint32_t *zlen; /* compressed length */
+	struct qcow_cluster_sum *sum; /* if the sink wants them */
 };
 
 struct copy_state {
@@ -61,6 +64,7 @@ struct copy_state {
 	bool holes_are_gaps; /* see skip_hole() */
 	bool hash;	     /* workers hash clusters for the sink */
 	uint8_t zero_digest[QCOW_DIGEST_LEN];
+	unsigned bits;		    /* of the clusters workers see */
 	struct copy_pieces *pieces; /* one per pipeline slot */
 	struct copy_worker *workers;
 };
@@ -140,6 +144,20 @@ static errcode_t read_blocks(struct copy_state *st, uint64_t *count,
 	return 0;
 }
 
+/* Bytes [@at, @at + @len) of the slot's buffer were read (workers only). */
+static void note_read(const struct copy_state *st, struct copy_pieces *ps,
+		      uint64_t at, uint64_t len)
+{
+	uint64_t cs = 1ULL << st->bits, end = at + len;
+
+	if (!st->workers)
+		return;
+	for (uint64_t c = at >> st->bits; c << st->bits < end; c++)
+		ps->read_end[c] = (uint32_t)(end - (c << st->bits) < cs
+						     ? end - (c << st->bits)
+						     : cs);
+}
+
 /* End the piece from @start filled up to @filled at buffer @pos. */
 static uint64_t close_piece(struct copy_state *st, struct pipe_slot *slot,
 			    struct copy_pieces *ps, uint64_t start,
@@ -168,6 +186,9 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	bool open = false;
 
 	ps->n = 0;
+	if (st->workers)
+		memset(ps->read_end, 0,
+		       (SLOT_BYTES >> st->bits) * sizeof(*ps->read_end));
 	if (interrupt_requested())
 		return INTERRUPT_CANCELLED;
 	while (st->run < map->n) {
@@ -200,6 +221,7 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 		err = read_blocks(st, &n, slot->buf + pos + (b - start));
 		if (err)
 			return err;
+		note_read(st, ps, pos + (b - start), n * bs);
 		filled = b + n * bs;
 	}
 	if (open && filled > start) /* not one opened without room */
@@ -231,29 +253,36 @@ static errcode_t write_slot(void *ctx, struct pipe_slot *slot)
 	return slot_done(st->cc, err);
 }
 
-/* A worker: each cluster of the slot compressed and/or hashed. */
+/*
+ * A worker: each cluster of the slot compressed and/or summed.  What
+ * lies past the end of what was read into a cluster is the reader's
+ * zeros, so its used bytes are found from there back.
+ */
 static errcode_t prepare_slot(void *ctx, struct pipe_slot *slot)
 {
 	struct copy_state *st = ctx;
 	struct copy_worker *wk = &st->workers[slot->worker];
-	unsigned bits = st->cc->cluster_bits;
-	size_t cs = (size_t)1 << bits;
+	const struct copy_pieces *ps = &st->pieces[slot->index];
+	unsigned bits = st->bits;
 	size_t n = (size_t)(slot->len >> bits);
 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *in = slot->buf + (i << bits);
-		bool zero = qcow_buf_is_zero(in, cs);
+		size_t used = qcow_buf_used(in, ps->read_end[i]);
 
 		if (wk->comp)
-			wk->zlen[i] = zero ? 0
-					   : (uint32_t)qcow_compress_cluster(
+			wk->zlen[i] = used ? (uint32_t)qcow_compress_cluster(
 						     wk->comp, in,
-						     wk->zbuf + (i << bits));
-		if (st->hash && zero)
-			memcpy(wk->digest + i * QCOW_DIGEST_LEN,
-			       st->zero_digest, QCOW_DIGEST_LEN);
-		else if (st->hash)
-			qcow_digest(in, cs, wk->digest + i * QCOW_DIGEST_LEN);
+						     wk->zbuf + (i << bits))
+					   : 0;
+		if (!st->hash)
+			continue;
+		wk->sum[i].used = (uint32_t)used;
+		if (used)
+			qcow_digest(in, (size_t)1 << bits, wk->sum[i].digest);
+		else
+			memcpy(wk->sum[i].digest, st->zero_digest,
+			       QCOW_DIGEST_LEN);
 	}
 	return 0;
 }
@@ -273,11 +302,10 @@ static errcode_t commit_slot(void *ctx, struct pipe_slot *slot)
 		size_t n = (size_t)(pc->len >> bits);
 		size_t whole = n << bits, c = (size_t)(pos >> bits);
 
-		err = s->put_clusters(
-			s, pc->off, n, slot->buf + pos,
-			wk->comp ? wk->zbuf + pos : NULL,
-			wk->comp ? wk->zlen + c : NULL,
-			st->hash ? wk->digest + c * QCOW_DIGEST_LEN : NULL);
+		err = s->put_clusters(s, pc->off, n, slot->buf + pos,
+				      wk->comp ? wk->zbuf + pos : NULL,
+				      wk->comp ? wk->zlen + c : NULL,
+				      st->hash ? wk->sum + c : NULL);
 		/* A filesystem that ends inside a cluster: the writer
 		 * finishes it. */
 		if (!err && pc->len > whole)
@@ -294,7 +322,7 @@ static void free_workers(struct copy_worker *w, unsigned n)
 		qcow_compressor_free(w[i].comp);
 		free(w[i].zbuf);
 		free(w[i].zlen);
-		free(w[i].digest);
+		free(w[i].sum);
 	}
 	free(w);
 }
@@ -320,8 +348,8 @@ static errcode_t make_workers(struct copy_state *st, struct copy_worker **out)
 				err = ENOMEM;
 		}
 		if (!err && st->hash) {
-			w[i].digest = malloc(clusters * QCOW_DIGEST_LEN);
-			if (!w[i].digest)
+			w[i].sum = malloc(clusters * sizeof(*w[i].sum));
+			if (!w[i].sum)
 				err = ENOMEM;
 		}
 	}
@@ -390,6 +418,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 		cc->threads = threads;
 		if ((1ULL << cc->cluster_bits) > st.align)
 			st.align = 1ULL << cc->cluster_bits;
+		st.bits = cc->cluster_bits;
 		err = st.hash ? hash_zero_cluster(&st) : 0;
 		if (!err)
 			err = make_workers(&st, &st.workers);

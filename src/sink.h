@@ -22,19 +22,20 @@ struct sink {
 			   size_t len);
 	/*
 	 * qcow2 sinks only (else NULL): whole clusters the caller
-	 * compressed (@zlen not NULL) and/or hashed (@digests not NULL),
-	 * see qcow_writer_put_clusters().
+	 * compressed (@zlen not NULL) and/or summed (@sums not NULL), see
+	 * qcow_writer_put_clusters().
 	 */
 	errcode_t (*put_clusters)(struct sink *s, uint64_t off, size_t n,
 				  const uint8_t *raw, const uint8_t *zdata,
-				  const uint32_t *zlen, const uint8_t *digests);
+				  const uint32_t *zlen,
+				  const struct qcow_cluster_sum *sums);
 	errcode_t (*finish)(struct sink *s);
 	void (*destroy)(struct sink *s);
 	/* All-zero data is not written, so zeros and gaps are alike:
 	 * either may stand in for the other (a base image's overlay
 	 * makes what nobody wrote read as zeros too). */
 	bool skips_zeros;
-	/* put_clusters would like the clusters' digests. */
+	/* put_clusters would like the clusters' sums. */
 	bool wants_digests;
 };
 

@@ -21,10 +21,11 @@ static errcode_t qs_write(struct sink *s, uint64_t off, const void *buf,
 
 static errcode_t qs_put_clusters(struct sink *s, uint64_t off, size_t n,
 				 const uint8_t *raw, const uint8_t *zdata,
-				 const uint32_t *zlen, const uint8_t *digests)
+				 const uint32_t *zlen,
+				 const struct qcow_cluster_sum *sums)
 {
 	return qcow_writer_put_clusters(((struct qcow_sink *)s)->w, off, n, raw,
-					zdata, zlen, digests);
+					zdata, zlen, sums);
 }
 
 static errcode_t qs_finish(struct sink *s)

@@ -33,6 +33,7 @@ struct qcow_dedup {
 	 * flex group) are matched hundreds of thousands of times. */
 	uint8_t *cached;
 	uint64_t *cached_host; /* 0: empty */
+	size_t *cached_len;    /* bytes of it read */
 	unsigned n_cached;
 };
 
@@ -116,6 +117,10 @@ struct qcow_writer {
 	const struct qcow_digest_entry *bdg; /* the base chain's, or NULL */
 	uint64_t bdg_n, bdg_at;		     /* ... and a cursor into them */
 	uint8_t zero_digest[QCOW_DIGEST_LEN];
+	/* The caller's qcow_buf_used() of cluster used_clu (put_clusters). */
+	bool used_valid;
+	uint64_t used_clu;
+	uint32_t used;
 	/* The last cluster against_digests() hashed, and its digest. */
 	bool hashed_valid;
 	uint64_t hashed_clu;
@@ -147,13 +152,17 @@ uint16_t qcow_writer_refcount(const struct qcow_writer *w, uint64_t c);
 /* Room in zrefs for host cluster @last. */
 errcode_t qcow_writer_grow_zrefs(struct qcow_writer *w, uint64_t last);
 
+/* A stored cluster's used bytes, when only its digest is known. */
+#define QCOW_USED_UNKNOWN UINT32_MAX
+
 /*
  * qcow_writer_dedup_find() - if a stored cluster holds @data (digest
- * @digest), count one more reference to it and set *@host to its offset;
- * else *@host = 0.
+ * @digest, qcow_buf_used() bytes @used), count one more reference to it
+ * and set *@host to its offset; else *@host = 0.
  */
 errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
-				 const uint8_t *digest, uint64_t *host);
+				 const uint8_t *digest, uint32_t used,
+				 uint64_t *host);
 /*
  * qcow_writer_dedup_find_compressed() - if a compressed cluster stored
  * earlier holds the same @zlen compressed bytes @z (digest @digest),
@@ -165,9 +174,11 @@ errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
 					    const uint8_t *digest,
 					    uint64_t *entry);
 /* Guest cluster @clu was stored at @host (a compressed cluster: @host
- * is its L2 entry): offer it to later ones. */
+ * is its L2 entry), @used bytes up to its last non-zero one (or
+ * QCOW_USED_UNKNOWN): offer it to later ones. */
 errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
-				 uint64_t host, const uint8_t *digest);
+				 uint64_t host, const uint8_t *digest,
+				 uint32_t used);
 void qcow_writer_dedup_free(struct qcow_dedup *t);
 
 /* Make the file as long as what was emitted (an L2 table's tail left a

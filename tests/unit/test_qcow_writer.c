@@ -17,6 +17,7 @@
 
 #include "layout_audit.h"
 #include "qcow_compress.h"
+#include "qcow_digest.h"
 #include "qcow_err.h"
 #include "qcow_io.h"
 #include "qcow_reader.h"
@@ -232,6 +233,66 @@ static void test_dedup(void **state)
 	use_dedup = false;
 	qcow_io_free(io);
 	(void)img;
+}
+
+/*
+ * Clusters handed in with their sums (digest, used bytes): a cluster
+ * sharing another's digest is shared only if its bytes are the same,
+ * whether its used length agrees or not.  The digests here lie on
+ * purpose (a collision); the used lengths are true, as the API asks.
+ */
+static void test_dedup_trusts_bytes_not_sums(void **state)
+{
+	const size_t cs = 64 << 10;
+	struct qcow_writer_opts o = { .cluster_bits = 16,
+				      .version = 3,
+				      .virtual_size = 64ULL << 20,
+				      .dedup = true,
+				      .digests = true };
+	struct qcow_cluster_sum sum[4];
+	struct qcow_writer_stats st;
+	struct qcow_reader *r;
+	struct qcow_writer *w;
+	struct qcow_io *io;
+	uint8_t *raw = calloc(4, cs), *back = malloc(cs);
+
+	(void)state;
+	assert_non_null(raw);
+	assert_non_null(back);
+	/* A, A again, A with one byte changed inside its used bytes, A
+	 * with one more byte past them; every sum says "A". */
+	for (unsigned i = 0; i < 4; i++)
+		memset(raw + i * cs, 0xa5, 3000);
+	raw[2 * cs + 100] = 0x11;
+	raw[3 * cs + 5000] = 0x22;
+	assert_int_equal(qcow_buf_used(raw, cs), 3000);
+	assert_int_equal(qcow_buf_used(raw + 3 * cs, cs), 5001);
+	assert_int_equal(qcow_buf_used(back, 0), 0);
+	memset(back, 0, cs);
+	assert_int_equal(qcow_buf_used(back, cs), 0);
+	qcow_digest(raw, cs, sum[0].digest);
+	for (unsigned i = 0; i < 4; i++) {
+		memcpy(sum[i].digest, sum[0].digest, QCOW_DIGEST_LEN);
+		sum[i].used = (uint32_t)qcow_buf_used(raw + i * cs, cs);
+	}
+	assert_int_equal(qcow_io_mem_create(&io), 0);
+	assert_int_equal(qcow_writer_create(io, &o, &w), 0);
+	assert_int_equal(
+		qcow_writer_put_clusters(w, 0, 4, raw, NULL, NULL, sum), 0);
+	assert_int_equal(qcow_writer_finish(w), 0);
+	qcow_writer_stats(w, &st);
+	qcow_writer_free(w);
+	assert_int_equal(st.data_clusters, 4);
+	assert_int_equal(st.dedup_clusters, 1);
+	assert_int_equal(qcow_reader_open_io(io, NULL, &r), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(qcow_reader_pread(r, back, cs, i * cs), 0);
+		assert_memory_equal(back, raw + i * cs, cs);
+	}
+	qcow_reader_close(r);
+	qcow_io_free(io);
+	free(raw);
+	free(back);
 }
 
 /* A stream gets exactly the bytes of a seekable run, from a plan. */
@@ -514,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_table_grows),
 		cmocka_unit_test(test_stream_matches_file),
 		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_dedup_trusts_bytes_not_sums),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_failure_at_every_call),
 		cmocka_unit_test(test_failure_with_compression_and_digests),
