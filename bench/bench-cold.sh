@@ -17,7 +17,7 @@ out=$root/bench/results-Cold.md
 [ "$(id -u)" = 0 ] || { echo "bench-cold.sh: drop_caches needs root"; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-bench_setup bench-cold.sh e2image mke2fs python3 cc
+bench_setup bench-cold.sh e2image mke2fs python3 cc hyperfine
 mkdir -p "$work"
 cd "$work"
 cc -O2 -o sortedread "$root/bench/sortedread.c"
@@ -38,19 +38,26 @@ PY
 fi
 "$E" capture -n small.img - >blocks.txt
 
-cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-# one LABEL COLD CMD...: RUNS timed runs.
+# one LABEL COLD CMD...: RUNS timed runs (hyperfine: /usr/bin/time
+# counts in hundredths, too coarse here), each after sync and
+# drop_caches when COLD is cold; one line per run in times.tsv.
 one() {
-	local label=$1 c=$2
+	local label=$1 c=$2 prep="rm -f o.qcow2 e.qcow2" warmup=()
 	shift 2
-	for _ in $(seq "$runs"); do
-		[ "$c" = cold ] && cold
-		/usr/bin/time -f "$label	%e" "$@" >/dev/null 2>>times.tsv
-		rm -f o.qcow2 e.qcow2
-	done
+	if [ "$c" = cold ]; then
+		prep="$prep; sync; echo 3 >/proc/sys/vm/drop_caches"
+	else
+		warmup=(-w 1)
+	fi
+	hyperfine -N -r "$runs" "${warmup[@]}" --prepare "$prep" \
+		--export-json h.json "$*" >/dev/null
+	python3 -c 'import json, sys
+for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
+    print(f"{sys.argv[2]}\t{t}")' h.json "$label" >>times.tsv
+	rm -f o.qcow2 e.qcow2
 }
 : >times.tsv
-one "sorted read of the captured blocks (limit)" cold sh -c "./sortedread small.img 4096 <blocks.txt"
+one "sorted read of the captured blocks (limit)" cold sh -c "'./sortedread small.img 4096 <blocks.txt'"
 one "e2qcow capture --no-sync" cold "$E" capture --no-sync small.img o.qcow2
 one "e2image -Q" cold e2image -Q small.img e.qcow2
 one "e2qcow capture --no-sync, warm" warm "$E" capture --no-sync small.img o.qcow2
@@ -69,10 +76,10 @@ print("# Metadata capture from a cold cache\n")
 print("100,000 small files in 400 directories, 4 GiB ext4 (stock "
       "mke2fs.conf), on disk; caches dropped before each run but the last "
       "row's. The capture: " + sys.argv[2] + ". Wall time, median.\n")
-print("| command | median [s] | runs | / limit |")
+print("| command | median | runs | / limit |")
 print("| --- | ---: | ---: | ---: |")
 for k, v in rows.items():
     m = statistics.median(v)
-    print(f"| {k} | {m:.3f} | {len(v)} | {m / base:.2f} |")
+    print(f"| {k} | {m * 1000:.1f} ms | {len(v)} | {m / base:.2f} |")
 PY
 cat "$out"
