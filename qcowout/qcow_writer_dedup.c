@@ -114,23 +114,37 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 	return 0;
 }
 
-/* The first @len bytes of the host cluster at @off, wherever they are
- * by now. */
+/*
+ * @len bytes at host byte @off, wherever they are by now: in the pending
+ * run, in the file, in the staging buffer, or (compressed bytes) begun
+ * in the file and ended in the staging buffer.
+ */
 static errcode_t read_host(struct qcow_writer *w, uint64_t off, size_t len,
 			   uint8_t *buf)
 {
 	uint64_t run_end =
 		w->next_host_off + (w->run_clusters << w->cluster_bits);
+	uint64_t end = off + len;
+	errcode_t err = 0;
 
 	if (w->run_clusters && off >= w->next_host_off && off < run_end) {
 		memcpy(buf, w->run_buf + (off - w->next_host_off), len);
 		return 0;
 	}
-	if (off >= w->obuf_off && off + len <= w->obuf_off + w->obuf_len) {
-		memcpy(buf, w->obuf + (off - w->obuf_off), len);
-		return 0;
+	if (off < w->obuf_off) {
+		size_t n =
+			(size_t)((end < w->obuf_off ? end : w->obuf_off) - off);
+
+		err = w->io->pread(w->io, buf, n, off);
+		buf += n;
+		off += n;
 	}
-	return w->io->pread(w->io, buf, len, off);
+	if (!err && off < end) {
+		if (end > w->obuf_off + w->obuf_len)
+			return QCOW_ERR_WRITER_FAILED; /* not written yet */
+		memcpy(buf, w->obuf + (off - w->obuf_off), (size_t)(end - off));
+	}
+	return err;
 }
 
 /* Bytes of the cache for clusters read back. */
@@ -249,29 +263,6 @@ errcode_t qcow_writer_dedup_find(struct qcow_writer *w, const uint8_t *data,
 	return 0;
 }
 
-/* @len bytes at host byte @off, from the file or the staging buffer. */
-static errcode_t read_host_bytes(struct qcow_writer *w, uint64_t off,
-				 size_t len, uint8_t *buf)
-{
-	uint64_t end = off + len;
-	errcode_t err = 0;
-
-	if (off < w->obuf_off) {
-		size_t n =
-			(size_t)((end < w->obuf_off ? end : w->obuf_off) - off);
-
-		err = w->io->pread(w->io, buf, n, off);
-		buf += n;
-		off += n;
-	}
-	if (!err && off < end) {
-		if (end > w->obuf_off + w->obuf_len)
-			return QCOW_ERR_WRITER_FAILED; /* not written yet */
-		memcpy(buf, w->obuf + (off - w->obuf_off), (size_t)(end - off));
-	}
-	return err;
-}
-
 errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
 					    const uint8_t *z, size_t zlen,
 					    const uint8_t *digest,
@@ -301,7 +292,7 @@ errcode_t qcow_writer_dedup_find_compressed(struct qcow_writer *w,
 		if (!t->buf)
 			return ENOMEM;
 	}
-	err = read_host_bytes(w, host, zlen, t->buf);
+	err = read_host(w, host, zlen, t->buf);
 	if (err || memcmp(t->buf, z, zlen))
 		return err; /* a digest collision: store it */
 	for (uint64_t c = first; c <= last; c++)
