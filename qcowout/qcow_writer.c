@@ -611,7 +611,9 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 		bool done;
 
 		if (sums) { /* for note_digest(), dedup and the overlay */
-			memcpy(w->hashed, sums[i].digest, QCOW_DIGEST_LEN);
+			memcpy(w->hashed,
+			       sums[i].used ? sums[i].digest : w->zero_digest,
+			       QCOW_DIGEST_LEN);
 			w->hashed_clu = w->used_clu = clu + i;
 			w->hashed_valid = w->used_valid = true;
 			w->used = sums[i].used;
@@ -730,14 +732,15 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	}
 	if (!err)
 		err = alloc_buffers(w);
+	/* The empty L2 table is a cluster of zeros: its digest stands for
+	 * every zero cluster's (put_clusters' callers need not hash them). */
+	if (!err)
+		qcow_digest(w->l2, (size_t)w->cluster_size, w->zero_digest);
 	if (!err && opts->backing_file) {
 		w->backing_file = strdup(opts->backing_file);
 		w->bbuf = calloc(1, (size_t)w->cluster_size);
 		if (!w->backing_file || !w->bbuf)
 			err = ENOMEM;
-		else
-			qcow_digest(w->bbuf, (size_t)w->cluster_size,
-				    w->zero_digest);
 		w->bdg = opts->base_digests;
 		w->bdg_n = opts->n_base_digests;
 	}

@@ -138,7 +138,8 @@ errcode_t qcow_writer_pwrite(struct qcow_writer *w, uint64_t guest_off,
 
 /* What the caller of qcow_writer_put_clusters() knows of a cluster. */
 struct qcow_cluster_sum {
-	uint8_t digest[QCOW_DIGEST_LEN]; /* qcow_digest() of its bytes */
+	uint8_t digest[QCOW_DIGEST_LEN]; /* qcow_digest() of its bytes;
+					    not read when used is 0 */
 	uint32_t used;			 /* qcow_buf_used() of them */
 };
 
@@ -149,8 +150,8 @@ struct qcow_cluster_sum {
  * compressed by qcow_compress_cluster() (the writer's type and level):
  * if @zlen[i] is not 0 the compressed form is @zdata + i * cluster size,
  * else it is stored as it is (or not at all when zero).  With @sums,
- * each cluster's digest and used bytes (zero clusters too), so the
- * writer need not scan them.  Same ordering rules as
+ * each cluster's used bytes and (unless zero) digest, so the writer need
+ * not scan them.  Same ordering rules as
  * qcow_writer_pwrite().
  */
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,

@@ -61,10 +61,8 @@ struct copy_state {
 	uint64_t at;	/* blocks of map->runs[run] already read */
 	uint64_t done;	/* bytes read, for progress */
 	bool read_failed;
-	bool holes_are_gaps; /* see skip_hole() */
-	bool hash;	     /* workers hash clusters for the sink */
-	uint8_t zero_digest[QCOW_DIGEST_LEN];
-	unsigned bits;		    /* of the clusters workers see */
+	bool holes_are_gaps;	    /* see skip_hole() */
+	bool hash;		    /* workers hash clusters for the sink */
 	struct copy_pieces *pieces; /* one per pipeline slot */
 	struct copy_worker *workers;
 };
@@ -148,14 +146,15 @@ static errcode_t read_blocks(struct copy_state *st, uint64_t *count,
 static void note_read(const struct copy_state *st, struct copy_pieces *ps,
 		      uint64_t at, uint64_t len)
 {
-	uint64_t cs = 1ULL << st->bits, end = at + len;
+	unsigned bits = st->cc->cluster_bits;
+	uint64_t cs = 1ULL << bits, end = at + len;
 
 	if (!st->workers)
 		return;
-	for (uint64_t c = at >> st->bits; c << st->bits < end; c++)
-		ps->read_end[c] = (uint32_t)(end - (c << st->bits) < cs
-						     ? end - (c << st->bits)
-						     : cs);
+	for (uint64_t c = at >> bits; c << bits < end; c++)
+		ps->read_end[c] =
+			(uint32_t)(end - (c << bits) < cs ? end - (c << bits)
+							  : cs);
 }
 
 /* End the piece from @start filled up to @filled at buffer @pos. */
@@ -188,7 +187,8 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	ps->n = 0;
 	if (st->workers)
 		memset(ps->read_end, 0,
-		       (SLOT_BYTES >> st->bits) * sizeof(*ps->read_end));
+		       (SLOT_BYTES >> cc->cluster_bits) *
+			       sizeof(*ps->read_end));
 	if (interrupt_requested())
 		return INTERRUPT_CANCELLED;
 	while (st->run < map->n) {
@@ -263,7 +263,7 @@ static errcode_t prepare_slot(void *ctx, struct pipe_slot *slot)
 	struct copy_state *st = ctx;
 	struct copy_worker *wk = &st->workers[slot->worker];
 	const struct copy_pieces *ps = &st->pieces[slot->index];
-	unsigned bits = st->bits;
+	unsigned bits = st->cc->cluster_bits;
 	size_t n = (size_t)(slot->len >> bits);
 
 	for (size_t i = 0; i < n; i++) {
@@ -280,9 +280,6 @@ static errcode_t prepare_slot(void *ctx, struct pipe_slot *slot)
 		wk->sum[i].used = (uint32_t)used;
 		if (used)
 			qcow_digest(in, (size_t)1 << bits, wk->sum[i].digest);
-		else
-			memcpy(wk->sum[i].digest, st->zero_digest,
-			       QCOW_DIGEST_LEN);
 	}
 	return 0;
 }
@@ -361,19 +358,6 @@ static errcode_t make_workers(struct copy_state *st, struct copy_worker **out)
 	return 0;
 }
 
-/* The digest of a zero cluster, which workers copy rather than compute. */
-static errcode_t hash_zero_cluster(struct copy_state *st)
-{
-	size_t cs = (size_t)1 << st->cc->cluster_bits;
-	uint8_t *zero = calloc(1, cs);
-
-	if (!zero)
-		return ENOMEM;
-	qcow_digest(zero, cs, st->zero_digest);
-	free(zero);
-	return 0;
-}
-
 /* A resumed run reads on from the first block at or past cc->start. */
 static void skip_to_start(struct copy_state *st)
 {
@@ -418,10 +402,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 		cc->threads = threads;
 		if ((1ULL << cc->cluster_bits) > st.align)
 			st.align = 1ULL << cc->cluster_bits;
-		st.bits = cc->cluster_bits;
-		err = st.hash ? hash_zero_cluster(&st) : 0;
-		if (!err)
-			err = make_workers(&st, &st.workers);
+		err = make_workers(&st, &st.workers);
 		st.pieces = calloc(threads + 3, sizeof(*st.pieces));
 		if (!err && !st.pieces)
 			err = ENOMEM;
