@@ -60,20 +60,31 @@ static struct qcow_dedup_slot *lookup(const struct qcow_dedup *t,
 	}
 }
 
+/*
+ * Zeroed, and every page already written: a lookup would map calloc's
+ * untouched pages to the shared zero page, and each later insert's
+ * copy-on-write then interrupts every core to flush its TLB.  (malloc
+ * and memset are no cure: the compiler makes the pair a calloc.)
+ */
+static void *alloc_written(size_t bytes)
+{
+	uint8_t *p = calloc(1, bytes);
+
+	for (size_t i = 0; p && i < bytes; i += 4096)
+		*(volatile uint8_t *)(p + i) = 0;
+	return p;
+}
+
 static errcode_t grow(struct qcow_dedup *t)
 {
 	struct qcow_dedup old = *t;
 
 	t->cap = old.cap ? old.cap * 2 : 1024;
-	/* Cleared by writing, not calloc: a lookup would map calloc's
-	 * untouched pages to the zero page, and each later insert's
-	 * copy-on-write then interrupts every core to flush its TLB. */
-	t->slots = malloc(t->cap * sizeof(*t->slots));
+	t->slots = alloc_written(t->cap * sizeof(*t->slots));
 	if (!t->slots) {
 		*t = old;
 		return ENOMEM;
 	}
-	memset(t->slots, 0, t->cap * sizeof(*t->slots));
 	for (uint64_t i = 0; i < old.cap; i++)
 		if (old.slots[i].host)
 			*lookup(t, old.slots[i].digest) = old.slots[i];
