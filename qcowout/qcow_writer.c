@@ -30,6 +30,18 @@ unsigned qcow_writer_min_cluster_bits(uint64_t size, unsigned min_bits)
 	return bits;
 }
 
+/* A write into a sparse file, which may end before a tail of zero pages
+ * not written (reach_end extends it; read_host reads them as zeros). */
+static errcode_t store_pwrite(struct qcow_writer *w, const uint8_t *p,
+			      size_t len, uint64_t off)
+{
+	errcode_t err = w->io->pwrite(w->io, p, len, off);
+
+	if (!err && off + len > w->written_end)
+		w->written_end = off + len;
+	return err;
+}
+
 /*
  * Write @len bytes at @off; into a new file, whole pages of zeros are
  * left holes.  A sparsely used big filesystem's image is mostly L2 tables
@@ -50,19 +62,16 @@ static errcode_t store(struct qcow_writer *w, const uint8_t *p, size_t len,
 
 		if (n > len - at)
 			n = len - at;
-		/* The last page is written: the file reaches what was
-		 * emitted (dedup and resume read it back). */
-		if (n == SPARSE_PAGE && at + n < len &&
-		    qcow_buf_is_zero(p + at, n)) {
+		if (n == SPARSE_PAGE && qcow_buf_is_zero(p + at, n)) {
 			if (at > start)
-				err = w->io->pwrite(w->io, p + start,
-						    at - start, off + start);
+				err = store_pwrite(w, p + start, at - start,
+						   off + start);
 			start = at + n;
 		}
 		at += n;
 	}
 	if (!err && at > start)
-		err = w->io->pwrite(w->io, p + start, at - start, off + start);
+		err = store_pwrite(w, p + start, at - start, off + start);
 	return err;
 }
 
@@ -145,8 +154,8 @@ static errcode_t emit_span(struct qcow_writer *w)
 		while (end < hi && !qcow_buf_is_zero(w->l2 + end, SPARSE_PAGE))
 			end += SPARSE_PAGE;
 		if (end > lo)
-			err = w->io->pwrite(w->io, w->l2 + lo, end - lo,
-					    w->next_host_off + lo);
+			err = store_pwrite(w, w->l2 + lo, end - lo,
+					   w->next_host_off + lo);
 		lo = end + SPARSE_PAGE;
 	}
 	if (err)

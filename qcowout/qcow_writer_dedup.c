@@ -145,8 +145,16 @@ static errcode_t read_host(struct qcow_writer *w, uint64_t off, size_t len,
 	if (off < w->obuf_off) {
 		size_t n =
 			(size_t)((end < w->obuf_off ? end : w->obuf_off) - off);
+		/* Zero pages at the end of what was emitted may not be
+		 * in the file yet: they were never written. */
+		size_t in_file = !w->sparse		 ? n
+				 : off >= w->written_end ? 0
+				 : n < w->written_end - off
+					 ? n
+					 : (size_t)(w->written_end - off);
 
-		err = w->io->pread(w->io, buf, n, off);
+		err = w->io->pread(w->io, buf, in_file, off);
+		memset(buf + in_file, 0, n - in_file);
 		buf += n;
 		off += n;
 	}

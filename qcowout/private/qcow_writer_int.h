@@ -138,6 +138,8 @@ struct qcow_writer {
 	/* Pages of zeros are skipped, not written: a new file, where they
 	 * stay holes (not a resumed one, which holds bytes). */
 	bool sparse;
+	uint64_t written_end; /* sparse: the end of the last bytes written;
+				 beyond it, up to obuf_off, zeros */
 	struct qcow_writer_stats plan;
 	uint8_t *plan_l1; /* a stream's L1, as its dry run built it */
 	struct qcow_writer_stats stats;
