@@ -229,27 +229,41 @@ static errcode_t flush_run(struct qcow_writer *w)
 }
 
 /* Store the finished L2 table (if it maps anything) and start another. */
+/* Store the finished table: now, or queued behind compressed bytes. */
+static errcode_t store_l2(struct qcow_writer *w)
+{
+	uint64_t i = w->cur_l1_index;
+	errcode_t err;
+
+	if (!(w->next_host_off & (w->cluster_size - 1)) || !w->l2q) {
+		err = align_host(w); /* earlier ones first */
+		if (!err)
+			err = emit_l2(w, w->l2, i);
+		return err ? err
+			   : qcow_writer_l2_note(w,
+						 qcow_load_be64(w->l1 + i * 8) &
+							 QCOW2_L1E_OFFSET_MASK);
+	}
+	memcpy(w->l2q + (w->l2q_n << w->cluster_bits), w->l2,
+	       (size_t)w->cluster_size);
+	w->l2q_index[w->l2q_n++] = i;
+	return w->l2q_n == QCOW_WRITER_L2Q ? align_host(w) : 0;
+}
+
+/* Store the finished L2 table (if it maps anything) and start another. */
 static errcode_t switch_l2(struct qcow_writer *w, uint64_t l1_index)
 {
+	bool shared = false;
 	errcode_t err;
 
 	err = flush_run(w);
+	if (!err && w->cur_l1_index != QCOW_WRITER_NO_L2 && w->l2_used) {
+		err = qcow_writer_l2_share(w, &shared);
+		if (!err && !shared)
+			err = store_l2(w);
+	}
 	if (err)
 		return err;
-	if (w->cur_l1_index != QCOW_WRITER_NO_L2 && w->l2_used) {
-		if (!(w->next_host_off & (w->cluster_size - 1)) || !w->l2q) {
-			err = align_host(w); /* earlier ones first */
-			if (!err)
-				err = emit_l2(w, w->l2, w->cur_l1_index);
-		} else {
-			memcpy(w->l2q + (w->l2q_n << w->cluster_bits), w->l2,
-			       (size_t)w->cluster_size);
-			w->l2q_index[w->l2q_n++] = w->cur_l1_index;
-			err = w->l2q_n == QCOW_WRITER_L2Q ? align_host(w) : 0;
-		}
-		if (err)
-			return err;
-	}
 	if (w->l2_lo < w->l2_hi)
 		memset(w->l2 + w->l2_lo, 0, w->l2_hi - w->l2_lo);
 	w->l2_lo = (size_t)w->cluster_size;
@@ -851,6 +865,7 @@ void qcow_writer_free(struct qcow_writer *w)
 	free(w->l2q);
 	free(w->zrefs);
 	qcow_writer_dedup_free(&w->dedup);
+	qcow_writer_l2share_free(&w->l2share);
 	qcow_compressor_free(w->comp);
 	free(w);
 }

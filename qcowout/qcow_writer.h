@@ -53,6 +53,7 @@ struct qcow_writer_stats {
 	uint64_t same_clusters;	  /* with a base: as the base has them */
 	uint64_t zeroed_clusters; /* with a base: zero clusters over its data */
 	uint64_t l2_tables;
+	uint64_t l2_shared; /* L1 entries using a table another one stored */
 	uint64_t compressed_clusters; /* of data_clusters */
 	uint64_t dedup_clusters;      /* of data_clusters: sharing another's */
 	uint64_t host_clusters;	      /* before the L1 table, after finish */

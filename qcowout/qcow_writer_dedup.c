@@ -66,7 +66,7 @@ static struct qcow_dedup_slot *lookup(const struct qcow_dedup *t,
  * copy-on-write then interrupts every core to flush its TLB.  (malloc
  * and memset are no cure: the compiler makes the pair a calloc.)
  */
-static void *alloc_written(size_t bytes)
+void *qcow_writer_alloc_written(size_t bytes)
 {
 	uint8_t *p = calloc(1, bytes);
 
@@ -80,7 +80,7 @@ static errcode_t grow(struct qcow_dedup *t)
 	struct qcow_dedup old = *t;
 
 	t->cap = old.cap ? old.cap * 2 : 1024;
-	t->slots = alloc_written(t->cap * sizeof(*t->slots));
+	t->slots = qcow_writer_alloc_written(t->cap * sizeof(*t->slots));
 	if (!t->slots) {
 		*t = old;
 		return ENOMEM;

@@ -28,7 +28,9 @@
 #include "qcow_format.h"
 #include "qcow_writer_int.h"
 
-static const uint8_t ckp_magic[8] = { 'e', '2', 'q', 'c', 'C', 'K', 'P', '1' };
+/* CKP2: L1 entries without OFLAG_COPIED (shared L2 tables), and the
+ * tables offered for sharing since the last record. */
+static const uint8_t ckp_magic[8] = { 'e', '2', 'q', 'c', 'C', 'K', 'P', '2' };
 
 #define F_COMPRESS 1U
 #define F_DEDUP 2U
@@ -37,7 +39,7 @@ static const uint8_t ckp_magic[8] = { 'e', '2', 'q', 'c', 'C', 'K', 'P', '1' };
 #define F_L2 16U
 #define F_L2_USED 32U
 
-#define N_STATS 9
+#define N_STATS 10
 
 static uint64_t *stat_field(struct qcow_writer_stats *s, unsigned i)
 {
@@ -45,6 +47,7 @@ static uint64_t *stat_field(struct qcow_writer_stats *s, unsigned i)
 		&s->data_clusters,   &s->zero_clusters, &s->same_clusters,
 		&s->zeroed_clusters, &s->l2_tables,	&s->compressed_clusters,
 		&s->dedup_clusters,  &s->host_clusters, &s->file_size,
+		&s->l2_shared,
 	};
 	return f[i];
 }
@@ -144,6 +147,16 @@ static void rec_digests(struct qcow_writer *w, struct rec_buf *b)
 	w->ck_dg = w->dg_n;
 }
 
+/* The L2 tables offered for sharing since the last record, in order. */
+static void rec_learned(struct qcow_writer *w, struct rec_buf *b)
+{
+	const struct qcow_l2share *t = &w->l2share;
+
+	rec_u64(b, t->n_learned);
+	for (size_t i = 0; i < t->n_learned; i++)
+		rec_u64(b, t->learned[i]);
+}
+
 errcode_t qcow_writer_checkpoint(struct qcow_writer *w, uint8_t **rec,
 				 size_t *len)
 {
@@ -179,6 +192,7 @@ errcode_t qcow_writer_checkpoint(struct qcow_writer *w, uint8_t **rec,
 		rec_u64(&b, *stat_field(&w->stats, i));
 	rec_l1_delta(w, &b);
 	rec_digests(w, &b);
+	rec_learned(w, &b);
 	for (unsigned i = 0; i < w->l2q_n; i++)
 		rec_u64(&b, w->l2q_index[i]);
 	if (w->cur_l1_index != QCOW_WRITER_NO_L2)
@@ -194,6 +208,7 @@ errcode_t qcow_writer_checkpoint(struct qcow_writer *w, uint8_t **rec,
 		return ENOMEM;
 	}
 	w->ck_seq++;
+	w->l2share.n_learned = 0;
 	*rec = b.p;
 	*len = b.len;
 	return 0;
@@ -256,8 +271,9 @@ static errcode_t apply_l1(struct qcow_writer *w, struct rec_in *r, uint64_t end)
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t i = take_u64(r), e = take_u64(r);
 
+		/* OFLAG_COPIED is set again once all are read. */
 		if (r->bad || i >= w->l1_entries || i < w->ck_l1 ||
-		    e != ((e & QCOW2_L1E_OFFSET_MASK) | QCOW2_OFLAG_COPIED) ||
+		    (e & ~(QCOW2_L1E_OFFSET_MASK | QCOW2_OFLAG_COPIED)) ||
 		    !host_ok(w, e & QCOW2_L1E_OFFSET_MASK, end))
 			return QCOW_ERR_RESUME_MISMATCH;
 		qcow_store_be64(w->l1 + i * 8, e);
@@ -288,6 +304,34 @@ static errcode_t apply_digests(struct qcow_writer *w, struct rec_in *r)
 	}
 	w->ck_dg = w->dg_n;
 	return 0;
+}
+
+/* The tables offered for sharing: offered again, in the same order. */
+static errcode_t apply_learned(struct qcow_writer *w, struct rec_in *r)
+{
+	uint64_t n = take_u64(r);
+	uint8_t *buf;
+	errcode_t err = 0;
+
+	if (r->bad || n > r->left / 8)
+		return QCOW_ERR_RESUME_MISMATCH;
+	buf = n ? malloc((size_t)w->cluster_size) : NULL;
+	if (n && !buf)
+		return ENOMEM;
+	for (uint64_t k = 0; !err && k < n; k++) {
+		uint64_t i = take_u64(r), host;
+
+		if (i >= w->ck_l1 || !qcow_load_be64(w->l1 + i * 8)) {
+			err = QCOW_ERR_RESUME_MISMATCH;
+			break;
+		}
+		host = qcow_load_be64(w->l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
+		err = w->io->pread(w->io, buf, (size_t)w->cluster_size, host);
+		if (!err)
+			err = qcow_writer_l2_relearn(w, buf, host, i);
+	}
+	free(buf);
+	return err;
 }
 
 /* The fixed part (each record's overrides the one before). */
@@ -532,6 +576,56 @@ static errcode_t walk_tables(struct qcow_writer *w, struct ref_walk *rw)
 	return err;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* L2 tables used by more than one L1 entry (qcow_writer_l2share.c):
+ * refcount the number of entries, which lose OFLAG_COPIED. */
+static errcode_t count_l1_refs(struct qcow_writer *w)
+{
+	uint64_t *hosts = malloc((size_t)w->l1_entries * sizeof(*hosts) + 1);
+	size_t n = 0;
+	errcode_t err = hosts ? 0 : ENOMEM;
+
+	for (uint64_t i = 0; !err && i < w->l1_entries; i++) {
+		uint64_t e =
+			qcow_load_be64(w->l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
+
+		if (e)
+			hosts[n++] = e;
+	}
+	if (!err)
+		qsort(hosts, n, sizeof(*hosts), cmp_u64);
+	for (size_t i = 0, j; !err && i < n; i = j) {
+		for (j = i + 1; j < n && hosts[j] == hosts[i]; j++)
+			;
+		if (j - i == 1)
+			continue;
+		if (j - i > UINT16_MAX)
+			err = QCOW_ERR_RESUME_MISMATCH;
+		else
+			err = qcow_writer_grow_zrefs(
+				w, hosts[i] >> w->cluster_bits);
+		if (!err)
+			w->zrefs[hosts[i] >> w->cluster_bits] =
+				(uint16_t)(j - i);
+	}
+	free(hosts);
+	for (uint64_t i = 0; !err && i < w->l1_entries; i++) {
+		uint64_t e =
+			qcow_load_be64(w->l1 + i * 8) & QCOW2_L1E_OFFSET_MASK;
+
+		if (e && qcow_writer_refcount(w, e >> w->cluster_bits) == 1)
+			e |= QCOW2_OFLAG_COPIED;
+		qcow_store_be64(w->l1 + i * 8, e);
+	}
+	return err;
+}
+
 static errcode_t rebuild_refs(struct qcow_writer *w)
 {
 	struct ref_walk rw = { .buf = malloc((size_t)w->cluster_size) };
@@ -541,7 +635,7 @@ static errcode_t rebuild_refs(struct qcow_writer *w)
 	if (!err)
 		err = walk_tables(w, &rw);
 	free(rw.buf);
-	return err;
+	return err ? err : count_l1_refs(w);
 }
 
 /* The digests of the last record's uncompressed clusters against the
@@ -589,6 +683,8 @@ static errcode_t apply_record(struct qcow_writer *w,
 	if (!err)
 		err = apply_digests(w, &r);
 	if (!err)
+		err = apply_learned(w, &r);
+	if (!err)
 		err = apply_tables(w, &r, flags);
 	return err;
 }
@@ -631,6 +727,7 @@ errcode_t qcow_writer_resume(struct qcow_io *io,
 		return err;
 	}
 	w->obuf_off = w->next_host_off;
+	w->l2share.n_learned = 0; /* in the records already */
 	*out = w;
 	return 0;
 }

@@ -37,6 +37,19 @@ struct qcow_dedup {
 	unsigned n_cached;
 };
 
+/* Identical L2 tables stored once (qcow_writer_l2share.c). */
+struct qcow_l2share_slot;
+struct qcow_l2share {
+	struct qcow_l2share_slot *slots;
+	uint64_t cap, n;
+	uint8_t *arena; /* the remembered tables' non-zero spans */
+	size_t arena_len, arena_cap;
+	/* L1 indices of the tables remembered since the last checkpoint,
+	 * in order: a resumed writer remembers them again. */
+	uint64_t *learned;
+	size_t n_learned, learned_cap;
+};
+
 struct qcow_writer {
 	struct qcow_io *io;
 	unsigned cluster_bits;
@@ -99,6 +112,7 @@ struct qcow_writer {
 
 	bool dedup_on;
 	struct qcow_dedup dedup;
+	struct qcow_l2share l2share;
 
 	/* Digests of the stored clusters, in guest order (opts.digests). */
 	bool digests;
@@ -182,6 +196,24 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 				 uint64_t host, const uint8_t *digest,
 				 uint32_t used);
 void qcow_writer_dedup_free(struct qcow_dedup *t);
+/* Zeroed memory whose every page is written already: a table looked up
+ * before it is filled maps calloc's untouched pages to the shared zero
+ * page, and each later insert's copy-on-write interrupts every core. */
+void *qcow_writer_alloc_written(size_t bytes);
+
+/*
+ * qcow_writer_l2_share() - the L2 table being filled is finished: if an
+ * identical one was stored, point its L1 entry there, count the
+ * reference, and set *@shared (the table is not stored again).
+ * qcow_writer_l2_note() - it was stored at @host: offer it to later ones.
+ */
+errcode_t qcow_writer_l2_share(struct qcow_writer *w, bool *shared);
+errcode_t qcow_writer_l2_note(struct qcow_writer *w, uint64_t host);
+/* Resuming: L2 table @table, stored at @host for L1 entry @l1_index (the
+ * first to use it), is offered to later ones as when it was stored. */
+errcode_t qcow_writer_l2_relearn(struct qcow_writer *w, const uint8_t *table,
+				 uint64_t host, uint64_t l1_index);
+void qcow_writer_l2share_free(struct qcow_l2share *t);
 
 /* Make the file as long as what was emitted (an L2 table's tail left a
  * hole may end it early). */

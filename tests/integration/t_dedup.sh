@@ -93,4 +93,32 @@ qemu-img compare -q nodedup.qcow2 big.qcow2 || fail "--no-dedup reads differentl
 qemu-img convert -O raw big.qcow2 big.raw
 diff <(e2fsck -fn big.img 2>&1 | sed 's/^big.img:/X:/') <(e2fsck -fn big.raw 2>&1 | sed 's/^big.raw:/X:/') ||
 	fail "1 TiB: e2fsck differs"
+
+echo "identical L2 tables are stored once, and QEMU writes through them"
+# L1 entries, distinct L2 tables, and the guest offset of the first
+# entry whose table another entry shares (no OFLAG_COPIED).
+read -r entries distinct off <<<"$(python3 - big.qcow2 <<'PY'
+import struct, sys
+with open(sys.argv[1], "rb") as f:
+    h = f.read(48)
+    bits = struct.unpack(">I", h[20:24])[0]
+    n, at = struct.unpack(">IQ", h[36:48])
+    f.seek(at)
+    l1 = struct.unpack(">%dQ" % n, f.read(8 * n))
+used = [(i, e) for i, e in enumerate(l1) if e]
+shared = [i for i, e in used if not e >> 63]
+print(len(used), len({e & 0x00fffffffffffe00 for i, e in used}),
+      shared[0] << (2 * bits - 3) if shared else -1)
+PY
+)"
+# Measured: 533 entries, 25 tables.
+[ "$off" -ge 0 ] && [ $((distinct * 4)) -lt "$entries" ] ||
+	fail "1 TiB: $distinct L2 tables for $entries L1 entries"
+cp big.qcow2 w.qcow2
+cp --sparse=always big.raw want.raw
+qemu-io -f qcow2 -c "write -P 0x5a $off 4096" w.qcow2 >/dev/null || fail "qemu-io write"
+qemu_clean w.qcow2
+head -c 4096 /dev/zero | tr '\0' '\132' | dd of=want.raw bs=4096 seek=$((off / 4096)) conv=notrunc status=none
+qemu-img compare -q w.qcow2 want.raw || fail "a write into a shared table's range reads wrong"
+rm -f w.qcow2 want.raw
 echo ok
