@@ -27,7 +27,7 @@ struct check {
 	struct qcow_check_result *res;
 	uint32_t *refs;
 	uint64_t nclu;
-	uint64_t last_host; /* for fragmentation */
+	uint64_t next_host; /* for fragmentation: after the last one */
 };
 
 static void say(struct check *c, bool leak, const char *fmt, ...)
@@ -114,6 +114,18 @@ static errcode_t refcount_of(struct check *c, const uint8_t *reftable,
 	return 0;
 }
 
+/* The active tables' data clusters, and where they break their table's
+ * sequence (QEMU's fragmentation figure). */
+static void count_allocated(struct check *c, uint64_t host, bool active)
+{
+	if (!active)
+		return;
+	c->res->allocated_clusters++;
+	if (c->next_host && host != c->next_host)
+		c->res->fragmented_clusters++;
+	c->next_host = host + c->r->cluster_size;
+}
+
 static void ref_l2_entry(struct check *c, const uint8_t *p, bool active)
 {
 	struct qcow_reader *r = c->r;
@@ -135,8 +147,14 @@ static void ref_l2_entry(struct check *c, const uint8_t *p, bool active)
 		return;
 	}
 	host = e & QCOW2_L2E_OFFSET_MASK;
-	if (!host || r->data_io)
-		return; /* unallocated, or in the external data file */
+	/* Unallocated; but in an external data file 0 is an offset, told
+	 * from nothing by OFLAG_COPIED (those clusters' refcount is 1). */
+	if (!host && !(r->data_io && (e & QCOW2_OFLAG_COPIED)))
+		return;
+	if (r->data_io) { /* in the external data file: no refcount */
+		count_allocated(c, host, active);
+		return;
+	}
 	if (host & (r->cluster_size - 1)) {
 		say(c, false,
 		    "ERROR offset=%llx: Cluster is not properly aligned; "
@@ -145,12 +163,7 @@ static void ref_l2_entry(struct check *c, const uint8_t *p, bool active)
 		return;
 	}
 	ref_range(c, host, r->cluster_size, "data cluster");
-	if (!active)
-		return;
-	c->res->allocated_clusters++;
-	if (c->last_host && host != c->last_host + r->cluster_size)
-		c->res->fragmented_clusters++;
-	c->last_host = host;
+	count_allocated(c, host, active);
 }
 
 static errcode_t walk_l1(struct check *c, const uint8_t *l1, uint64_t l1_size,
@@ -177,6 +190,7 @@ static errcode_t walk_l1(struct check *c, const uint8_t *l1, uint64_t l1_size,
 		if (!cluster_inside(r, off))
 			continue;
 		err = r->io->pread(r->io, l2, (size_t)r->cluster_size, off);
+		c->next_host = 0; /* QEMU counts breaks within a table */
 		for (uint64_t j = 0; !err && j < r->l2_entries; j++)
 			ref_l2_entry(c, l2 + j * r->l2_entry_bytes, active);
 	}

@@ -23,6 +23,8 @@ static void on_finding(void *ctx, bool is_leak, const char *msg)
 /* One image's findings and summary, in qemu-img check's words. */
 static int print_check(const struct qcow_check_result *res)
 {
+	uint64_t stored = res->allocated_clusters + res->compressed_clusters;
+
 	if (res->corruptions)
 		printf("\n%" PRIu64 " errors were found on the image.\n"
 		       "Data may be corrupted, or further writes to the image "
@@ -35,26 +37,20 @@ static int print_check(const struct qcow_check_result *res)
 		       res->leaks);
 	if (!res->corruptions && !res->leaks)
 		printf("No errors were found on the image.\n");
-	printf("%" PRIu64 "/%" PRIu64 " = %.2f%% allocated, %.2f%% fragmented, "
-	       "%.2f%% compressed clusters\nImage end offset: %" PRIu64 "\n",
-	       res->allocated_clusters + res->compressed_clusters,
-	       res->guest_clusters,
-	       res->guest_clusters
-		       ? 100.0 *
-				 (double)(res->allocated_clusters +
-					  res->compressed_clusters) /
-				 (double)res->guest_clusters
-		       : 0.0,
-	       res->allocated_clusters
-		       ? 100.0 * (double)res->fragmented_clusters /
-				 (double)res->allocated_clusters
-		       : 0.0,
-	       res->allocated_clusters + res->compressed_clusters
-		       ? 100.0 * (double)res->compressed_clusters /
-				 (double)(res->allocated_clusters +
-					  res->compressed_clusters)
-		       : 0.0,
-	       res->image_end);
+	/* As qemu-img: no figures for an image with nothing allocated,
+	 * and every compressed cluster counts as fragmented. */
+	if (res->guest_clusters && stored)
+		printf("%" PRIu64 "/%" PRIu64 " = %.2f%% allocated, %.2f%% "
+		       "fragmented, %.2f%% compressed clusters\n",
+		       stored, res->guest_clusters,
+		       100.0 * (double)stored / (double)res->guest_clusters,
+		       100.0 *
+			       (double)(res->fragmented_clusters +
+					res->compressed_clusters) /
+			       (double)stored,
+		       100.0 * (double)res->compressed_clusters /
+			       (double)stored);
+	printf("Image end offset: %" PRIu64 "\n", res->image_end);
 	return res->corruptions ? 2 : res->leaks ? 3 : 0;
 }
 

@@ -24,10 +24,16 @@ same() {
 		fail "$img: size differs"
 	got=$("$E2QCOW" restore "$img" - | sha256sum)
 	[ "$want" = "$got" ] || fail "$img: restore to a pipe differs"
-	qemu-img check "$img" >/dev/null 2>&1 || rc_qemu=$?
+	qemu-img check "$img" >qcheck.out 2>&1 || rc_qemu=$?
 	"$E2QCOW" check "$img" >check.out 2>&1 || rc_ours=$?
 	[ "$rc_ours" = "$rc_qemu" ] ||
 		fail "$img: e2qcow check exit $rc_ours, qemu-img check $rc_qemu: $(cat check.out)"
+	# Its figures too: allocated, fragmented, compressed, image end (of
+	# the image named; e2qcow goes on to its backing chain).
+	[ "$rc_qemu" != 0 ] ||
+		diff <(grep -E "allocated|end offset" qcheck.out) \
+			<(sed '/^Backing file/q' check.out | grep -E "allocated|end offset") ||
+		fail "$img: e2qcow check's figures differ from qemu-img check's"
 	"$E2QCOW" info "$img" >/dev/null || fail "$img: info"
 	"$E2QCOW" info --json "$img" >info.json || fail "$img: info --json"
 	count=$((count + 1))
