@@ -20,6 +20,7 @@
  * Only a seekable output shares; a stream cannot patch what it sent.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,62 +40,15 @@ struct qcow_dedup_slot {
 			  QCOW_USED_UNKNOWN */
 };
 
-static uint64_t slot_of(const struct qcow_dedup *t, const uint8_t *digest)
-{
-	uint64_t h;
-
-	memcpy(&h, digest, sizeof(h)); /* a good hash already */
-	return h & (t->cap - 1);
-}
-
 static struct qcow_dedup_slot *lookup(const struct qcow_dedup *t,
 				      const uint8_t *digest)
 {
-	if (!t->cap)
-		return NULL;
-	for (uint64_t i = slot_of(t, digest);; i = (i + 1) & (t->cap - 1)) {
-		struct qcow_dedup_slot *s = &t->slots[i];
-
-		if (!s->host || !memcmp(s->digest, digest, QCOW_DIGEST_LEN))
-			return s;
-	}
-}
-
-/*
- * Zeroed, and every page already written: a lookup would map calloc's
- * untouched pages to the shared zero page, and each later insert's
- * copy-on-write then interrupts every core to flush its TLB.  (malloc
- * and memset are no cure: the compiler makes the pair a calloc.)
- */
-void *qcow_writer_alloc_written(size_t bytes)
-{
-	uint8_t *p = calloc(1, bytes);
-
-	for (size_t i = 0; p && i < bytes; i += 4096)
-		*(volatile uint8_t *)(p + i) = 0;
-	return p;
-}
-
-static errcode_t grow(struct qcow_dedup *t)
-{
-	struct qcow_dedup old = *t;
-
-	t->cap = old.cap ? old.cap * 2 : 1024;
-	t->slots = qcow_writer_alloc_written(t->cap * sizeof(*t->slots));
-	if (!t->slots) {
-		*t = old;
-		return ENOMEM;
-	}
-	for (uint64_t i = 0; i < old.cap; i++)
-		if (old.slots[i].host)
-			*lookup(t, old.slots[i].digest) = old.slots[i];
-	free(old.slots);
-	return 0;
+	return qcow_digest_table_lookup(&t->tab, digest);
 }
 
 void qcow_writer_dedup_free(struct qcow_dedup *t)
 {
-	free(t->slots);
+	qcow_digest_table_free(&t->tab);
 	free(t->buf);
 	free(t->cached);
 	free(t->cached_host);
@@ -110,14 +64,14 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 	struct qcow_dedup_slot *s;
 	errcode_t err;
 
-	if ((t->n + 1) * 2 > t->cap) {
-		err = grow(t);
-		if (err)
-			return err;
-	}
+	t->tab.slot_size = sizeof(*s);
+	t->tab.used_at = offsetof(struct qcow_dedup_slot, host);
+	err = qcow_digest_table_reserve(&t->tab);
+	if (err)
+		return err;
 	s = lookup(t, digest);
 	if (!s->host)
-		t->n++;
+		t->tab.n++;
 	memcpy(s->digest, digest, QCOW_DIGEST_LEN);
 	s->host = host;
 	s->clu = clu;

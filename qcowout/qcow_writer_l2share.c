@@ -18,6 +18,7 @@
  * is shared.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,32 +68,7 @@ static bool qualifies(const struct qcow_writer *w, const uint8_t *table,
 static struct qcow_l2share_slot *lookup(const struct qcow_l2share *t,
 					const uint8_t *digest)
 {
-	uint64_t h;
-
-	memcpy(&h, digest, sizeof(h));
-	for (uint64_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		struct qcow_l2share_slot *s = &t->slots[i];
-
-		if (!s->host || !memcmp(s->digest, digest, QCOW_DIGEST_LEN))
-			return s;
-	}
-}
-
-static errcode_t grow(struct qcow_l2share *t)
-{
-	struct qcow_l2share old = *t;
-
-	t->cap = old.cap ? old.cap * 2 : 1024;
-	t->slots = qcow_writer_alloc_written(t->cap * sizeof(*t->slots));
-	if (!t->slots) {
-		*t = old;
-		return ENOMEM;
-	}
-	for (uint64_t i = 0; i < old.cap; i++)
-		if (old.slots[i].host)
-			*lookup(t, old.slots[i].digest) = old.slots[i];
-	free(old.slots);
-	return 0;
+	return qcow_digest_table_lookup(&t->tab, digest);
 }
 
 /* The digest of a span: its bytes, and where it lies in the table. */
@@ -121,7 +97,7 @@ errcode_t qcow_writer_l2_share(struct qcow_writer *w, bool *shared)
 	errcode_t err;
 
 	*shared = false;
-	if (!t->cap || !qualifies(w, w->l2, w->l2_lo, w->l2_hi, &sp))
+	if (!t->tab.cap || !qualifies(w, w->l2, w->l2_lo, w->l2_hi, &sp))
 		return 0;
 	span_digest(&sp, d);
 	s = lookup(t, d);
@@ -169,11 +145,11 @@ static errcode_t remember(struct qcow_writer *w, const struct span *sp,
 
 	if (t->arena_len + len > ARENA_MAX)
 		return 0;
-	if ((t->n + 1) * 2 > t->cap) {
-		err = grow(t);
-		if (err)
-			return err;
-	}
+	t->tab.slot_size = sizeof(*s);
+	t->tab.used_at = offsetof(struct qcow_l2share_slot, host);
+	err = qcow_digest_table_reserve(&t->tab);
+	if (err)
+		return err;
 	if (t->arena_len + len > t->arena_cap) {
 		size_t cap = t->arena_cap ? t->arena_cap * 2 : 64U << 10;
 		uint8_t *p;
@@ -205,7 +181,7 @@ static errcode_t remember(struct qcow_writer *w, const struct span *sp,
 	s->lo = (uint32_t)sp->lo;
 	s->hi = (uint32_t)sp->hi;
 	t->arena_len += len;
-	t->n++;
+	t->tab.n++;
 	return learned(t, l1_index);
 }
 
@@ -230,7 +206,7 @@ errcode_t qcow_writer_l2_relearn(struct qcow_writer *w, const uint8_t *table,
 
 void qcow_writer_l2share_free(struct qcow_l2share *t)
 {
-	free(t->slots);
+	qcow_digest_table_free(&t->tab);
 	free(t->arena);
 	free(t->learned);
 	memset(t, 0, sizeof(*t));

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "qcow_digest.h"
+#include "qcow_digest_table.h"
 #include "qcow_writer.h"
 
 #define QCOW_WRITER_NO_L2 UINT64_MAX
@@ -23,10 +24,8 @@
 #define QCOW_WRITER_QUIET_HEAD (128U << 10)
 
 /* Digest -> host cluster of the clusters stored so far (opts.dedup). */
-struct qcow_dedup_slot;
 struct qcow_dedup {
-	struct qcow_dedup_slot *slots;
-	uint64_t cap, n;
+	struct qcow_digest_table tab; /* of struct qcow_dedup_slot */
 	uint8_t *buf; /* a compressed cluster read back, to compare */
 	/* Host clusters read back to compare, by host cluster modulo
 	 * n_cached: a few popular ones (a block bitmap alike in every
@@ -38,10 +37,8 @@ struct qcow_dedup {
 };
 
 /* Identical L2 tables stored once (qcow_writer_l2share.c). */
-struct qcow_l2share_slot;
 struct qcow_l2share {
-	struct qcow_l2share_slot *slots;
-	uint64_t cap, n;
+	struct qcow_digest_table tab; /* of struct qcow_l2share_slot */
 	uint8_t *arena; /* the remembered tables' non-zero spans */
 	size_t arena_len, arena_cap;
 	/* L1 indices of the tables remembered since the last checkpoint,
@@ -196,10 +193,6 @@ errcode_t qcow_writer_dedup_note(struct qcow_writer *w, uint64_t clu,
 				 uint64_t host, const uint8_t *digest,
 				 uint32_t used);
 void qcow_writer_dedup_free(struct qcow_dedup *t);
-/* Zeroed memory whose every page is written already: a table looked up
- * before it is filled maps calloc's untouched pages to the shared zero
- * page, and each later insert's copy-on-write interrupts every core. */
-void *qcow_writer_alloc_written(size_t bytes);
 
 /*
  * qcow_writer_l2_share() - the L2 table being filled is finished: if an
