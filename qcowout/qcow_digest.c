@@ -9,6 +9,7 @@
 
 #include "qcow_digest.h"
 #include "qcow_endian.h"
+#include "qcow_io.h"
 
 void qcow_digest(const void *buf, size_t len, uint8_t out[QCOW_DIGEST_LEN])
 {
@@ -18,10 +19,23 @@ void qcow_digest(const void *buf, size_t len, uint8_t out[QCOW_DIGEST_LEN])
 	memcpy(out, c.digest, QCOW_DIGEST_LEN);
 }
 
-void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN], uint64_t offset,
-			    uint64_t entries)
+void qcow_digest_cluster(unsigned alg, const void *buf, size_t len,
+			 size_t nonzero_end, uint8_t out[QCOW_DIGEST_LEN])
 {
-	qcow_store_be32(out, QCOW_DIGEST_XXH3_128);
+	if (alg == QCOW_DIGEST_XXH3_128_USED)
+		len = qcow_buf_used(buf, nonzero_end < len ? nonzero_end : len);
+	qcow_digest(buf, len, out);
+}
+
+bool qcow_digest_alg_known(unsigned alg)
+{
+	return alg == QCOW_DIGEST_XXH3_128 || alg == QCOW_DIGEST_XXH3_128_USED;
+}
+
+void qcow_digest_ext_encode(uint8_t out[QCOW_DIGEST_EXT_LEN], unsigned alg,
+			    uint64_t offset, uint64_t entries)
+{
+	qcow_store_be32(out, alg);
 	qcow_store_be32(out + 4, QCOW_DIGEST_ENTRY);
 	qcow_store_be64(out + 8, offset);
 	qcow_store_be64(out + 16, entries);

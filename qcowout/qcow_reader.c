@@ -88,10 +88,11 @@ static errcode_t parse_extension(struct qcow_reader *r, uint32_t type,
 		if (r->has_digests)
 			return QCOW_ERR_BAD_EXTENSION;
 		if (len < QCOW_DIGEST_EXT_LEN ||
-		    qcow_load_be32(p) != QCOW_DIGEST_XXH3_128 ||
+		    !qcow_digest_alg_known(qcow_load_be32(p)) ||
 		    qcow_load_be32(p + 4) != QCOW_DIGEST_ENTRY)
 			return 0;
 		r->has_digests = true;
+		r->digest_alg = qcow_load_be32(p);
 		r->digest_offset = qcow_load_be64(p + 8);
 		r->digest_count = qcow_load_be64(p + 16);
 		return 0;
@@ -524,6 +525,7 @@ void qcow_reader_get_info(const struct qcow_reader *r,
 	info->has_digests = r->has_digests;
 	info->digests_stale = r->digests_stale;
 	info->digest_count = r->digest_count;
+	info->digest_alg = r->digest_alg;
 	info->nb_snapshots = r->nb_snapshots;
 	info->snapshots = r->snapshots;
 	info->backing = r->backing;
@@ -606,7 +608,8 @@ merge_digests(const struct qcow_digest_entry *hi, uint64_t nh,
 
 errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
 				    unsigned cluster_bits,
-				    struct qcow_digest_entry **out, uint64_t *n)
+				    struct qcow_digest_entry **out, uint64_t *n,
+				    unsigned *alg)
 {
 	struct qcow_digest_entry *acc = NULL, *layer, *m;
 	struct qcow_reader *chain[QCOW_READER_MAX_CHAIN + 1];
@@ -616,9 +619,10 @@ errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
 
 	*out = NULL;
 	*n = 0;
+	*alg = r ? r->digest_alg : 0;
 	for (; r && depth <= QCOW_READER_MAX_CHAIN; r = r->backing) {
 		if (r->raw || r->cluster_bits != cluster_bits ||
-		    !r->has_digests || r->data_io)
+		    !r->has_digests || r->data_io || r->digest_alg != *alg)
 			return QCOW_ERR_NO_DIGESTS;
 		chain[depth++] = r;
 	}

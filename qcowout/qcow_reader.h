@@ -121,6 +121,7 @@ struct qcow_reader_info {
 	uint64_t shared_clusters;   /* ... references to shared clusters */
 	bool digests_stale;	    /* ... but another program wrote since */
 	uint64_t digest_count;
+	unsigned digest_alg; /* QCOW_DIGEST_XXH3_128 or _USED */
 	uint32_t nb_snapshots;
 	const struct qcow_snapshot_info *snapshots;
 	struct qcow_reader *backing; /* next in the chain, or NULL */
@@ -155,11 +156,12 @@ errcode_t qcow_reader_digests(struct qcow_reader *r,
  * chain reads as, by digest: the entry of the topmost image that has
  * one (a cluster no image has reads as zeros).  Only where every image
  * of the chain carries digests (of zero clusters too, as e2qcow's
- * overlays do) at @cluster_bits; else QCOW_ERR_NO_DIGESTS.
+ * overlays do) at @cluster_bits, all by one algorithm (*@alg); else
+ * QCOW_ERR_NO_DIGESTS.
  */
 errcode_t qcow_reader_chain_digests(struct qcow_reader *r,
 				    unsigned cluster_bits,
-				    struct qcow_digest_entry **out,
-				    uint64_t *n);
+				    struct qcow_digest_entry **out, uint64_t *n,
+				    unsigned *alg);
 
 #endif

@@ -427,7 +427,7 @@ static errcode_t note_digest(struct qcow_writer *w, uint64_t clu,
 	if (w->hashed_valid && w->hashed_clu == clu)
 		memcpy(d, w->hashed, QCOW_DIGEST_LEN);
 	else
-		qcow_digest(data, (size_t)w->cluster_size, d);
+		qcow_writer_digest(w, data, d);
 	return w->digests ? qcow_writer_add_digest(w, clu, d) : 0;
 }
 
@@ -610,6 +610,18 @@ bool qcow_writer_wants_digests(const struct qcow_writer *w)
 	return w->digests || w->dedup_on;
 }
 
+unsigned qcow_writer_digest_alg(const struct qcow_writer *w)
+{
+	return w->digest_alg;
+}
+
+void qcow_writer_digest(const struct qcow_writer *w, const uint8_t *data,
+			uint8_t out[QCOW_DIGEST_LEN])
+{
+	qcow_digest_cluster(w->digest_alg, data, (size_t)w->cluster_size,
+			    (size_t)w->cluster_size, out);
+}
+
 errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 				   size_t n, const uint8_t *raw,
 				   const uint8_t *zdata, const uint32_t *zlen,
@@ -677,6 +689,8 @@ static errcode_t check_opts(const struct qcow_writer_opts *o,
 		return QCOW_ERR_BAD_OPTION;
 	if (o->dedup && (io->sequential || !io->pread))
 		return QCOW_ERR_BAD_OPTION;
+	if (o->digest_alg && !qcow_digest_alg_known(o->digest_alg))
+		return QCOW_ERR_BAD_OPTION;
 	if (qcow_l1_entries_for(o->virtual_size, o->cluster_bits) * 8 >
 	    QCOW2_MAX_L1_BYTES)
 		return QCOW_ERR_TOO_BIG;
@@ -734,6 +748,8 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	w->sparse = !io->sequential;
 	/* Version 2 has no autoclear bits to guard the table with. */
 	w->digests = opts->digests && opts->version >= 3;
+	w->digest_alg =
+		opts->digest_alg ? opts->digest_alg : QCOW_DIGEST_XXH3_128_USED;
 	w->dedup_on = opts->dedup;
 	w->base = opts->base;
 	/* Cluster 0 is the header; the L1 table follows the quiet head,
@@ -758,7 +774,7 @@ errcode_t qcow_writer_create(struct qcow_io *io,
 	/* The empty L2 table is a cluster of zeros: its digest stands for
 	 * every zero cluster's (put_clusters' callers need not hash them). */
 	if (!err)
-		qcow_digest(w->l2, (size_t)w->cluster_size, w->zero_digest);
+		qcow_writer_digest(w, w->l2, w->zero_digest);
 	if (!err && opts->backing_file) {
 		w->backing_file = strdup(opts->backing_file);
 		w->bbuf = calloc(1, (size_t)w->cluster_size);

@@ -88,8 +88,11 @@ struct qcow_writer_opts {
 	const uint8_t *plan_l1;
 	const struct qcow_writer_ext *exts;
 	size_t n_exts;
-	/* Record a digest of every stored cluster (see qcow_digest.h). */
+	/* Record a digest of every stored cluster (see qcow_digest.h), by
+	 * algorithm digest_alg (0: QCOW_DIGEST_XXH3_128_USED; an overlay
+	 * takes its base chain's). */
 	bool digests;
+	unsigned digest_alg;
 	/*
 	 * Store identical clusters once (compared byte for byte, compressed
 	 * ones by their compressed bytes), shared with a refcount of their
@@ -162,6 +165,8 @@ errcode_t qcow_writer_put_clusters(struct qcow_writer *w, uint64_t guest_off,
 
 /* Does the writer hash what it stores (digests kept, or dedup)? */
 bool qcow_writer_wants_digests(const struct qcow_writer *w);
+/* ... by which algorithm (put_clusters' sums: qcow_digest_cluster()). */
+unsigned qcow_writer_digest_alg(const struct qcow_writer *w);
 
 /*
  * qcow_writer_finish() - write L2/L1/refcount structures, then (seekable

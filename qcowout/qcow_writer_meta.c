@@ -106,7 +106,7 @@ errcode_t qcow_writer_build_header(struct qcow_writer *w,
 		uint8_t body[QCOW_DIGEST_EXT_LEN];
 
 		qcow_digest_ext_encode(
-			body,
+			body, w->digest_alg,
 			w->stream ? t->total_clusters << w->cluster_bits : 0,
 			w->stream ? w->plan.data_clusters : 0);
 		w->dg_ext_pos = pos + 8;
@@ -209,8 +209,8 @@ static errcode_t emit_digests(struct qcow_writer *w, uint64_t *size)
 		err = qcow_writer_emit(w, self, sizeof(self));
 	*size += len + QCOW_DIGEST_LEN;
 	if (!err && !w->stream)
-		qcow_digest_ext_encode(w->hdr_cluster + w->dg_ext_pos, offset,
-				       w->dg_n);
+		qcow_digest_ext_encode(w->hdr_cluster + w->dg_ext_pos,
+				       w->digest_alg, offset, w->dg_n);
 	return err;
 }
 

@@ -78,7 +78,7 @@ static errcode_t against_digests(struct qcow_writer *w, uint64_t clu,
 	/* Kept for note_digest(), should the cluster be stored; the
 	 * caller may have hashed it already (put_clusters). */
 	if (!w->hashed_valid || w->hashed_clu != clu) {
-		qcow_digest(data, (size_t)w->cluster_size, w->hashed);
+		qcow_writer_digest(w, data, w->hashed);
 		w->hashed_clu = clu;
 		w->hashed_valid = true;
 	}

@@ -518,7 +518,7 @@ static errcode_t count_plain(struct qcow_writer *w, uint64_t clu, uint64_t host,
 				   host);
 		if (err)
 			return err;
-		qcow_digest(rw->buf, (size_t)w->cluster_size, d);
+		qcow_writer_digest(w, rw->buf, d);
 		known = d;
 	}
 	return qcow_writer_dedup_note(w, clu, host, known, QCOW_USED_UNKNOWN);
@@ -662,7 +662,7 @@ static errcode_t check_last(struct qcow_writer *w, uint64_t from)
 				   e & QCOW2_L2E_OFFSET_MASK);
 		if (err)
 			break;
-		qcow_digest(buf + w->cluster_size, (size_t)w->cluster_size, d);
+		qcow_writer_digest(w, buf + w->cluster_size, d);
 		if (memcmp(d, w->dg[k].digest, QCOW_DIGEST_LEN))
 			err = QCOW_ERR_RESUME_MISMATCH;
 	}

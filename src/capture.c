@@ -48,6 +48,7 @@ struct capture {
 	char *base_name;	  /* as the overlay's header names it */
 	struct qcow_digest_entry *base_dg; /* its chain's digests, if any */
 	uint64_t n_base_dg;
+	unsigned base_dg_alg; /* their algorithm, which the overlay's use */
 	struct fsread_scrub_report scrubbed; /* -s: of the last pass */
 	struct capture_resume resume;	     /* --resume */
 	bool partial_existed;		     /* ... found a partial image */
@@ -319,6 +320,7 @@ static void fill_writer_opts(struct capture *c, struct qcow_writer_opts *wo,
 	wo->backing_file = c->base_name;
 	wo->base_digests = c->base_dg;
 	wo->n_base_digests = c->n_base_dg;
+	wo->digest_alg = c->base_dg_alg;
 	if (!c->o->compress)
 		wo->size_hint = extmap_total(&c->map) * c->info.block_size;
 	ext->type = QCOW2_EXT_E2QCOW_CAPTURE;
@@ -745,10 +747,14 @@ static errcode_t open_base(struct capture *c)
 	qcow_reader_get_info(c->base, &bi);
 	if (!c->o->cluster_size)
 		c->cluster_bits = bi.hdr.cluster_bits;
+	/* One digest algorithm down the chain, so the next overlay can
+	 * compare by digest too. */
+	if (bi.has_digests)
+		c->base_dg_alg = bi.digest_alg;
 	if (!c->o->trust_digests)
 		return 0; /* every candidate cluster compared by reading */
 	err = qcow_reader_chain_digests(c->base, c->cluster_bits, &c->base_dg,
-					&c->n_base_dg);
+					&c->n_base_dg, &c->base_dg_alg);
 	if (err && !c->o->quiet)
 		fprintf(stderr,
 			"e2qcow: note: '%s' or an image of its chain has no "

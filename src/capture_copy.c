@@ -279,7 +279,9 @@ static errcode_t prepare_slot(void *ctx, struct pipe_slot *slot)
 			continue;
 		wk->sum[i].used = (uint32_t)used;
 		if (used)
-			qcow_digest(in, (size_t)1 << bits, wk->sum[i].digest);
+			qcow_digest_cluster(st->cc->sink->digest_alg, in,
+					    (size_t)1 << bits, used,
+					    wk->sum[i].digest);
 	}
 	return 0;
 }

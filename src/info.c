@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "info.h"
+#include "qcow_digest.h"
 #include "qcow_err.h"
 #include "qcow_reader.h"
 
@@ -260,9 +261,12 @@ static void text_image(struct qcow_reader *r, int depth)
 		if (in.data_file)
 			printf("data file: %s\n", in.data_file);
 		if (in.has_digests)
-			printf("digests: %" PRIu64 " clusters (XXH3-128; "
+			printf("digests: %" PRIu64 " clusters (XXH3-128%s; "
 			       "e2qcow verify checks them)\n",
-			       in.digest_count);
+			       in.digest_count,
+			       in.digest_alg == QCOW_DIGEST_XXH3_128_USED
+				       ? " to the last non-zero byte"
+				       : "");
 		if (in.capture_text)
 			printf("captured by e2qcow:\n%s", in.capture_text);
 	}

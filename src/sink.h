@@ -37,6 +37,7 @@ struct sink {
 	bool skips_zeros;
 	/* put_clusters would like the clusters' sums. */
 	bool wants_digests;
+	unsigned digest_alg; /* ... by this algorithm (qcow_digest.h) */
 };
 
 /* qcow2 through qcow_writer; @io stays the caller's. */

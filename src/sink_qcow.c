@@ -61,6 +61,7 @@ static errcode_t make_sink(struct qcow_io *io,
 	q->s.put_clusters = qs_put_clusters;
 	q->s.skips_zeros = true;
 	q->s.wants_digests = qcow_writer_wants_digests(q->w);
+	q->s.digest_alg = qcow_writer_digest_alg(q->w);
 	q->s.destroy = qs_destroy;
 	*out = &q->s;
 	return 0;

@@ -156,7 +156,8 @@ static int verify_layer(const char *path, bool force, struct tally *t)
 		err = read_cluster(r, e[i].cluster, cs, buf);
 		if (err)
 			break;
-		qcow_digest(buf, (size_t)cs, d);
+		qcow_digest_cluster(info.digest_alg, buf, (size_t)cs,
+				    (size_t)cs, d);
 		t->checked++;
 		if (memcmp(d, e[i].digest, sizeof(d)) && !t->differ++)
 			t->first = e[i].cluster * cs;

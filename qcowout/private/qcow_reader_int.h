@@ -66,6 +66,7 @@ struct qcow_reader {
 	bool has_layout;
 	uint64_t layout_flags, layout_shared;
 	uint64_t digest_offset, digest_count;
+	unsigned digest_alg;
 	struct qcow_reader *backing;
 	struct qcow_io *data_io; /* external data file, else NULL */
 	bool own_data_io;

@@ -113,6 +113,7 @@ struct qcow_writer {
 
 	/* Digests of the stored clusters, in guest order (opts.digests). */
 	bool digests;
+	unsigned digest_alg;
 	struct qcow_digest_entry *dg;
 	uint64_t dg_n, dg_cap;
 	size_t dg_ext_pos; /* its extension's body in hdr_cluster */
@@ -213,6 +214,10 @@ void qcow_writer_l2share_free(struct qcow_l2share *t);
 errcode_t qcow_writer_reach_end(struct qcow_writer *w);
 /* Set entry @at (an index) of the L2 table being filled to @entry. */
 void qcow_writer_l2_set(struct qcow_writer *w, size_t at, uint64_t entry);
+
+/* The digest of cluster @data by the writer's algorithm. */
+void qcow_writer_digest(const struct qcow_writer *w, const uint8_t *data,
+			uint8_t out[QCOW_DIGEST_LEN]);
 
 /* Shared by the data path and the overlay's decisions. */
 errcode_t qcow_writer_enter_l2(struct qcow_writer *w, uint64_t clu);

@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qcow_reader *r;
 	struct qcow_io *io;
 	uint64_t n;
+	unsigned alg;
 
 	if (!buf) {
 		initialize_e2qo_error_table();
@@ -81,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!qcow_reader_digests(r, &dg, &n))
 			free(dg);
 		if (!qcow_reader_chain_digests(r, info.hdr.cluster_bits, &dg,
-					       &n))
+					       &n, &alg))
 			free(dg);
 		qcow_reader_close(r);
 	}

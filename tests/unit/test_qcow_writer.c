@@ -295,6 +295,88 @@ static void test_dedup_trusts_bytes_not_sums(void **state)
 	free(back);
 }
 
+/*
+ * Digests by either algorithm: what e2qcow writes (2: the bytes up to
+ * the last non-zero one, so trailing zeros do not count and need no
+ * hashing) and what older images hold (1: the whole cluster); the table
+ * says which, and the reader gives it back.
+ */
+static void test_digest_algorithms(void **state)
+{
+	const size_t cs = 64 << 10;
+	uint8_t *c = calloc(1, cs), *d = calloc(1, cs), a[QCOW_DIGEST_LEN],
+		b[QCOW_DIGEST_LEN], want[QCOW_DIGEST_LEN];
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(d);
+	memset(c, 0x5a, 4096);
+	memcpy(d, c, 4096);
+	/* Trimmed: a known end past the last non-zero byte changes nothing;
+	 * the prefix alone is hashed. */
+	qcow_digest_cluster(QCOW_DIGEST_XXH3_128_USED, c, cs, cs, a);
+	qcow_digest_cluster(QCOW_DIGEST_XXH3_128_USED, c, cs, 9000, b);
+	qcow_digest(c, 4096, want);
+	assert_memory_equal(a, b, QCOW_DIGEST_LEN);
+	assert_memory_equal(a, want, QCOW_DIGEST_LEN);
+	d[4096] = 1;
+	qcow_digest_cluster(QCOW_DIGEST_XXH3_128_USED, d, cs, cs, b);
+	assert_memory_not_equal(a, b, QCOW_DIGEST_LEN);
+	/* Whole: the zeros count. */
+	qcow_digest_cluster(QCOW_DIGEST_XXH3_128, c, cs, 4096, a);
+	qcow_digest(c, cs, want);
+	assert_memory_equal(a, want, QCOW_DIGEST_LEN);
+
+	for (unsigned alg = 0; alg <= QCOW_DIGEST_XXH3_128_USED; alg++) {
+		struct qcow_writer_opts o = { .cluster_bits = 16,
+					      .version = 3,
+					      .virtual_size = 64ULL << 20,
+					      .digests = true,
+					      .digest_alg = alg };
+		unsigned got = alg ? alg : QCOW_DIGEST_XXH3_128_USED;
+		struct qcow_digest_entry *e;
+		struct qcow_reader_info info;
+		struct qcow_reader *r;
+		struct qcow_writer *w;
+		struct qcow_io *io;
+		uint64_t n;
+
+		assert_int_equal(qcow_io_mem_create(&io), 0);
+		assert_int_equal(qcow_writer_create(io, &o, &w), 0);
+		assert_int_equal(qcow_writer_pwrite(w, 3 * cs, c, cs), 0);
+		assert_int_equal(qcow_writer_finish(w), 0);
+		qcow_writer_free(w);
+		assert_int_equal(qcow_reader_open_io(io, NULL, &r), 0);
+		qcow_reader_get_info(r, &info);
+		assert_int_equal(info.digest_alg, got);
+		assert_int_equal(qcow_reader_digests(r, &e, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(e[0].cluster, 3);
+		qcow_digest_cluster(got, c, cs, cs, want);
+		assert_memory_equal(e[0].digest, want, QCOW_DIGEST_LEN);
+		free(e);
+		qcow_reader_close(r);
+		qcow_io_free(io);
+	}
+	/* Not one this code knows. */
+	{
+		struct qcow_writer_opts o = { .cluster_bits = 16,
+					      .version = 3,
+					      .virtual_size = 64ULL << 20,
+					      .digests = true,
+					      .digest_alg = 7 };
+		struct qcow_writer *w = NULL;
+		struct qcow_io *io;
+
+		assert_int_equal(qcow_io_mem_create(&io), 0);
+		assert_int_not_equal(qcow_writer_create(io, &o, &w), 0);
+		assert_null(w);
+		qcow_io_free(io);
+	}
+	free(c);
+	free(d);
+}
+
 /* A stream gets exactly the bytes of a seekable run, from a plan. */
 static void test_stream_matches_file(void **state)
 {
@@ -576,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_stream_matches_file),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_dedup_trusts_bytes_not_sums),
+		cmocka_unit_test(test_digest_algorithms),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_failure_at_every_call),
 		cmocka_unit_test(test_failure_with_compression_and_digests),
