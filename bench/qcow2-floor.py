@@ -9,10 +9,13 @@ data cluster for each c-aligned piece of the device holding a non-zero
 captured block, one L2 table (one cluster) for each (c*c/8)-byte range
 holding such a piece, and the refcount table and blocks covering them
 all.  Shared: identical data clusters stored once (qcow2 refcounts
-allow it; e2qcow's --dedup does it).  Compressed (and shared), a data
+allow it; e2qcow's --dedup does it), and so identical L2 tables (the
+same entries mapping the same shared clusters; L1 entries may share a
+table as snapshots do).  Compressed (and shared), a data
 cluster costs what its bytes compress to, in 512-byte sectors, instead
 of c (estimated: each non-zero block deflated alone at zlib level 6 with
-QEMU's 4 KiB window, zeros free); the L2 tables stay whole.
+QEMU's 4 KiB window, zeros free); the L2 tables stay whole.  Refcounts'
+16-bit limit on sharing is left out.
 
 usage: qcow2-floor.py SOURCE [IMAGE...]
   SOURCE  the filesystem (read: the blocks e2qcow capture -n lists)
@@ -81,19 +84,28 @@ def floor_for(blocks, bs, size, bits):
             e[1].append((b * bs - k * c, j, h))
     clusters = sorted(per)
     distinct = {}
+    tables = {}  # L2 table -> its entries: (index, what it maps)
     for k in clusters:
-        distinct.setdefault(tuple(per[k][1]), per[k][0])
-    l2 = len({k // (c // 8) for k in clusters})
+        what = tuple(per[k][1])
+        distinct.setdefault(what, per[k][0])
+        tables.setdefault(k // (c // 8), []).append((k % (c // 8), what))
+    l2 = len(tables)
+    l2_distinct = len({tuple(t) for t in tables.values()})
     head = 1 + (-(-(l1 * 8) // c))
-    total = head + l2 + len(clusters)
-    # refcounts: 16-bit entries, c/2 per block, and the table.
-    refblocks = -(-total // (c // 2))
-    reftable = -(-(refblocks * 8) // c)
-    meta = (head + l2 + refblocks + reftable) * c
-    plain = meta + len(clusters) * c
+
+    def with_tables(n_l2, data):
+        total = head + n_l2 + data
+        # refcounts: 16-bit entries, c/2 per block, and the table.
+        refblocks = -(-total // (c // 2))
+        reftable = -(-(refblocks * 8) // c)
+        return (head + n_l2 + refblocks + reftable) * c
+
+    plain = with_tables(l2, len(clusters)) + len(clusters) * c
+    meta = with_tables(l2_distinct, len(distinct))
     shared = meta + len(distinct) * c
     zbytes = sum(min(-(-(n + 16) // 512) * 512, c) for n in distinct.values())
-    return plain, shared, meta + zbytes, len(clusters), len(distinct), l2
+    return (plain, shared, meta + zbytes, len(clusters), len(distinct), l2,
+            l2_distinct)
 
 
 def size_name(c):
@@ -117,17 +129,17 @@ def main():
     blocks = nonzero_blocks(source, runs, bs)
     print("%s: %d bytes, %d captured blocks of %d bytes, %d not zero" %
           (source, size, sum(n for _, n in runs), bs, len(blocks)))
-    print("| cluster | data clusters (distinct) | L2 tables | floor | shared "
-          "| shared, compressed |")
+    print("| cluster | data clusters (distinct) | L2 tables (distinct) "
+          "| floor | shared | shared, compressed |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     best = {}
     for bits in range(9, 22):
         r = floor_for(blocks, bs, size, bits)
         if r is None:
             continue
-        plain, shared, comp, nd, ndist, nl2 = r
-        print("| %s | %d (%d) | %d | %.1f MB | %.1f MB | %.1f MB |" %
-              (size_name(1 << bits), nd, ndist, nl2, plain / 1e6,
+        plain, shared, comp, nd, ndist, nl2, nl2dist = r
+        print("| %s | %d (%d) | %d (%d) | %.1f MB | %.1f MB | %.1f MB |" %
+              (size_name(1 << bits), nd, ndist, nl2, nl2dist, plain / 1e6,
                shared / 1e6, comp / 1e6))
         for name, v in (("plain", plain), ("shared", shared),
                         ("shared, compressed", comp)):
