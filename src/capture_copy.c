@@ -32,7 +32,7 @@
 #include "qcow_digest.h"
 #include "qcow_io.h"
 
-#define SLOT_BYTES (4U << 20)
+#define SLOT_BYTES (2U << 20)
 #define SLOTS_PLAIN 4
 /* Gaps up to this size are zero-filled rather than ending a piece. */
 #define MERGE_GAP_BYTES (256U << 10)
