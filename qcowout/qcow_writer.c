@@ -228,7 +228,6 @@ static errcode_t flush_run(struct qcow_writer *w)
 	return err;
 }
 
-/* Store the finished L2 table (if it maps anything) and start another. */
 /* Store the finished table: now, or queued behind compressed bytes. */
 static errcode_t store_l2(struct qcow_writer *w)
 {

@@ -130,8 +130,9 @@ static bool skip_hole(struct copy_state *st)
 	return true;
 }
 
-/* Read (or zero, for a hole) up to *@n blocks at the cursor into @dst;
- * *@n becomes how many (fewer where a hole begins or ends). */
+/* Read up to *@n blocks at the cursor into @dst (left zeros, as the
+ * slot's buffer is, for a hole); *@n becomes how many (fewer where a
+ * hole begins or ends). */
 static errcode_t read_blocks(struct copy_state *st, uint64_t *count,
 			     uint8_t *dst)
 {
@@ -141,11 +142,9 @@ static errcode_t read_blocks(struct copy_state *st, uint64_t *count,
 	uint64_t blk = r->start + st->at;
 	errcode_t err = 0;
 
-	/* A hole reads as zeros: for the scrub stage, and for sinks
-	 * that write zeros. */
-	if (fsread_hole(cc->fs, blk, n, &n))
-		memset(dst, 0, (size_t)(n * cc->block_size));
-	else
+	/* A hole reads as zeros (for the scrub stage, and for sinks that
+	 * write zeros): @dst holds them already. */
+	if (!fsread_hole(cc->fs, blk, n, &n))
 		err = fsread_read(cc->fs, blk, n, dst, cc->stats);
 	if (!err && cc->scrub)
 		err = fsread_scrub_blocks(cc->scrub, blk, n, dst);
