@@ -15,7 +15,7 @@
 
 /* Appends of DIRECT_BYTES or more go straight through (no copy); smaller
  * ones are gathered into OBUF_BYTES. */
-#define OBUF_BYTES (4U << 20)
+#define OBUF_BYTES (1U << 20)
 #define DIRECT_BYTES (256U << 10)
 /* The unit of a hole in the file (store). */
 #define SPARSE_PAGE 4096U

@@ -32,7 +32,8 @@
 #include "qcow_digest.h"
 #include "qcow_io.h"
 
-#define SLOT_BYTES (2U << 20)
+#define SLOT_BYTES (2U << 20) /* at most; see choose_slot_bytes() */
+#define SLOT_MIN_BYTES (256U << 10)
 #define SLOTS_PLAIN 4
 /* Gaps up to this size are zero-filled rather than ending a piece. */
 #define MERGE_GAP_BYTES (256U << 10)
@@ -79,6 +80,7 @@ struct copy_state {
 	bool read_failed;
 	bool holes_are_gaps;	    /* see skip_hole() */
 	bool hash;		    /* workers hash clusters for the sink */
+	size_t slot_bytes;	    /* up to SLOT_BYTES */
 	struct copy_pieces *pieces; /* one per pipeline slot */
 	struct copy_worker *workers;
 };
@@ -188,10 +190,10 @@ static uint64_t close_piece(struct copy_state *st, struct copy_pieces *ps,
 }
 
 /* Back to all zeros: what the last fill of the buffer wrote. */
-static void clear_dirty(struct copy_pieces *ps, uint8_t *buf)
+static void clear_dirty(struct copy_pieces *ps, uint8_t *buf, size_t bytes)
 {
 	if (ps->dirty_all)
-		memset(buf, 0, SLOT_BYTES);
+		memset(buf, 0, bytes);
 	else
 		for (unsigned i = 0; i < ps->n_dirty; i++)
 			memset(buf + ps->dirty[i].at, 0, ps->dirty[i].len);
@@ -210,11 +212,11 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 	uint64_t start = 0, filled = 0; /* its span of the filesystem */
 	bool open = false;
 
-	clear_dirty(ps, slot->buf);
+	clear_dirty(ps, slot->buf, st->slot_bytes);
 	ps->n = 0;
 	if (st->workers)
 		memset(ps->read_end, 0,
-		       (SLOT_BYTES >> cc->cluster_bits) *
+		       (st->slot_bytes >> cc->cluster_bits) *
 			       sizeof(*ps->read_end));
 	if (interrupt_requested())
 		return INTERRUPT_CANCELLED;
@@ -238,9 +240,9 @@ static errcode_t produce(void *ctx, struct pipe_slot *slot)
 			open = true;
 		}
 		/* Room for the gap and at least one block. */
-		if (pos + (b - start) + bs > SLOT_BYTES)
+		if (pos + (b - start) + bs > st->slot_bytes)
 			break;
-		room = (SLOT_BYTES - pos - (b - start)) / bs;
+		room = (st->slot_bytes - pos - (b - start)) / bs;
 		if (n > room)
 			n = room;
 		/* The gap from filled to b is zeros: the buffer was. */
@@ -366,7 +368,7 @@ static errcode_t make_workers(struct copy_state *st, struct copy_worker **out)
 	int level = cc->compress_level
 			    ? cc->compress_level
 			    : qcow_compress_default_level(cc->compress_type);
-	size_t clusters = SLOT_BYTES >> cc->cluster_bits;
+	size_t clusters = st->slot_bytes >> cc->cluster_bits;
 	errcode_t err = w ? 0 : ENOMEM;
 
 	for (unsigned i = 0; !err && i < cc->threads; i++) {
@@ -374,7 +376,7 @@ static errcode_t make_workers(struct copy_state *st, struct copy_worker **out)
 			err = qcow_compressor_create(cc->compress_type, level,
 						     cc->cluster_bits,
 						     &w[i].comp);
-			w[i].zbuf = malloc(SLOT_BYTES);
+			w[i].zbuf = malloc(st->slot_bytes);
 			w[i].zlen = calloc(clusters, sizeof(*w[i].zlen));
 			if (!err && (!w[i].zbuf || !w[i].zlen))
 				err = ENOMEM;
@@ -401,6 +403,23 @@ static struct copy_pieces *new_pieces(unsigned n)
 	for (unsigned i = 0; ps && i < n; i++)
 		ps[i].dirty_all = true;
 	return ps;
+}
+
+/*
+ * Slots sized to the job.  A buffer's first fill is fresh memory the
+ * kernel must zero (and a VM's host often back again): 10 MB of slots
+ * cost a 30 MB metadata capture more than the hand-offs that smaller
+ * ones add.  Big captures keep the biggest slots.
+ */
+static size_t choose_slot_bytes(const struct capture_copy *cc)
+{
+	uint64_t want = extmap_total(cc->map) * cc->block_size / 64;
+	size_t bytes = SLOT_MIN_BYTES;
+
+	while (bytes < SLOT_BYTES &&
+	       (bytes < want || bytes < (1ULL << cc->cluster_bits)))
+		bytes <<= 1;
+	return bytes;
 }
 
 /* A resumed run reads on from the first block at or past cc->start. */
@@ -430,6 +449,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 	st.cc = cc;
 	skip_to_start(&st);
 	st.align = cc->block_size;
+	st.slot_bytes = choose_slot_bytes(cc);
 	st.holes_are_gaps = cc->sink->skips_zeros && !cc->scrub;
 	/* Clusters compressed, or hashed (digests, dedup), on workers;
 	 * else the sink does it all on one thread. */
@@ -438,7 +458,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 		/* One writer, in order; the reader runs ahead by a few slots.
 		 */
 		st.pieces = new_pieces(SLOTS_PLAIN);
-		err = st.pieces ? pipeline_run(SLOT_BYTES, SLOTS_PLAIN, 1,
+		err = st.pieces ? pipeline_run(st.slot_bytes, SLOTS_PLAIN, 1,
 					       produce, write_slot, &st)
 				: ENOMEM;
 	} else {
@@ -453,7 +473,7 @@ errcode_t capture_copy_run(struct capture_copy *cc, bool *failed_read)
 			err = ENOMEM;
 		if (!err)
 			err = pipeline_run_ordered(
-				SLOT_BYTES, threads + 3, threads, produce,
+				st.slot_bytes, threads + 3, threads, produce,
 				prepare_slot, commit_slot, &st);
 		free_workers(st.workers, threads);
 	}
