@@ -185,7 +185,9 @@ errcode_t fsread_read(struct fsread *fs, uint64_t blk, uint64_t count,
  * fsread_hole() - whether the source file has a hole at block @blk, so
  * the block reads as zeros without being read; *@n is how many of the
  * @count blocks from @blk are alike (at least one).  False, with *@n =
- * @count, for devices and wherever it cannot be told.  Not thread-safe.
+ * @count, for devices, wherever it cannot be told, and for reads under
+ * 64 KiB that fall outside what the last lookup learnt (reading them
+ * costs no more than looking).  Not thread-safe.
  */
 bool fsread_hole(struct fsread *fs, uint64_t blk, uint64_t count, uint64_t *n);
 
