@@ -41,21 +41,31 @@ struct worker {
 };
 
 /*
- * Slot buffers are MiBs, touched once per use: transparent huge pages
- * (where the kernel offers them on request) save thousands of page
- * faults per run.
+ * Slot buffers start all zeros (fresh anonymous memory), and pages
+ * never written stay untouched.  2 MiB slots are filled whole: there
+ * transparent huge pages (where the kernel offers them on request) save
+ * hundreds of page faults a run.  Bigger slots are sparse captures'
+ * (a block per cluster), mostly never touched: no huge pages there.
  */
 static void *alloc_slot_buffer(size_t bytes)
 {
 	const size_t huge = 2U << 20;
-	void *p;
+	size_t span = bytes == huge ? 2 * huge : bytes;
+	uint8_t *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t head;
 
-	if (bytes < huge)
-		return malloc(bytes);
-	if (posix_memalign(&p, huge, (bytes + huge - 1) & ~(huge - 1)))
+	if (p == MAP_FAILED)
 		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
+	if (bytes != huge)
+		return p;
+	/* Aligned to 2 MiB, the rest given back. */
+	head = (size_t)(-(uintptr_t)p & (huge - 1));
+	if (head)
+		munmap(p, head);
+	munmap(p + head + huge, huge - head);
+	(void)madvise(p + head, huge, MADV_HUGEPAGE);
+	return p + head;
 }
 
 static int find_slot(const struct pipeline *p, enum slot_state want)
@@ -237,7 +247,8 @@ errcode_t pipeline_run_ordered(size_t slot_bytes, unsigned nslots,
 	pthread_mutex_destroy(&p.lock);
 out:
 	for (i = 0; p.slots && i < nslots; i++)
-		free(p.slots[i].buf);
+		if (p.slots[i].buf)
+			munmap(p.slots[i].buf, slot_bytes);
 	free(p.slots);
 	free(p.state);
 	free(p.seq);

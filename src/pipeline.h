@@ -21,8 +21,8 @@
 #include <et/com_err.h>
 
 struct pipe_slot {
-	uint8_t *buf; /* slot_bytes of room (scratch for the consumer
-		       * when zero is set) */
+	uint8_t *buf; /* slot_bytes of room, all zeros at first (scratch
+		       * for the consumer when zero is set) */
 	uint64_t off; /* what the producer says it holds */
 	uint64_t len;
 	bool zero;	 /* len bytes of zeros, nothing in buf */
