@@ -98,11 +98,13 @@ bool fsread_hole(struct fsread *r, uint64_t blk, uint64_t count, uint64_t *n)
 	if (h->state != FSREAD_HOLES_ON)
 		return false;
 	end = off + count * bs;
-	if ((off < h->lo || off >= h->hi) && end - off < LEARN_MIN_BYTES)
-		return false; /* read it */
-	if ((off < h->lo || off >= h->hi) && !holes_learn(h, off)) {
-		holes_give_up(h);
-		return false;
+	if (off < h->lo || off >= h->hi) {
+		if (end - off < LEARN_MIN_BYTES)
+			return false; /* read it */
+		if (!holes_learn(h, off)) {
+			holes_give_up(h);
+			return false;
+		}
 	}
 	upto = end < h->hi ? end : h->hi;
 	if (h->hole && (upto - off) / bs) {

@@ -493,23 +493,21 @@ static errcode_t store_shared(struct qcow_writer *w, uint64_t clu,
 static errcode_t store_plain(struct qcow_writer *w, uint64_t clu,
 			     const uint8_t *data, const uint8_t *d)
 {
-	uint32_t used = 0;
+	/* Its bytes up to the last non-zero one, if the workers said. */
+	bool known = w->used_valid && w->used_clu == clu;
+	uint32_t used = known ? w->used : 0;
 	uint64_t host;
 	errcode_t err;
-	bool known; /* used */
 
 	if (w->dedup_on) {
-		used = w->used_valid && w->used_clu == clu
-			       ? w->used
-			       : (uint32_t)qcow_buf_used(
-					 data, (size_t)w->cluster_size);
+		if (!known)
+			used = (uint32_t)qcow_buf_used(data,
+						       (size_t)w->cluster_size);
+		known = true;
 		err = qcow_writer_dedup_find(w, data, d, used, &host);
 		if (err || host)
 			return err ? err : store_shared(w, clu, host);
 	}
-	known = w->dedup_on || (w->used_valid && w->used_clu == clu);
-	if (!w->dedup_on && known)
-		used = w->used;
 	err = known && mostly_zeros(w, used)
 		      ? store_sparse(w, clu, data, used, &host)
 		      : store_raw(w, clu, data, &host);

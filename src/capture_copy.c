@@ -17,9 +17,9 @@
  * A slot's buffer is all zeros whenever the reader starts on it (the
  * pipeline hands them out so): what it read into it last time is
  * cleared, and the gaps and cluster tails it leaves are zeros already;
- * pages it never reads into are never touched.  At 1 PiB the clusters are 64
- * KiB and hold a block each; clearing the gaps was 47 GB of memset, clearing
- * what was read is 5.
+ * pages it never reads into are never touched.  At 1 PiB the clusters
+ * are 64 KiB and hold a block each; clearing the gaps was 47 GB of
+ * memset, clearing what was read is 5.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -441,13 +441,13 @@ static size_t choose_slot_bytes(const struct copy_state *st)
 	const struct capture_copy *cc = st->cc;
 	uint64_t data = extmap_total(cc->map) * cc->block_size;
 	uint64_t filled = filled_bytes(cc->map, cc->block_size, st->align);
-	uint64_t cap = SLOT_DENSE_BYTES;
+	/* Slot bytes per byte read: at least 1 (pieces cover the blocks). */
+	uint64_t sparse = data ? filled / data : 1;
+	uint64_t cap = sparse < SLOT_BYTES / SLOT_DENSE_BYTES
+			       ? SLOT_DENSE_BYTES * sparse
+			       : SLOT_BYTES;
 	size_t bytes = SLOT_MIN_BYTES;
 
-	if (data && filled / data > 1)
-		cap = filled / data < SLOT_BYTES / SLOT_DENSE_BYTES
-			      ? SLOT_DENSE_BYTES * (filled / data)
-			      : SLOT_BYTES;
 	while (bytes < cap &&
 	       (bytes < filled / 64 || bytes < (1ULL << cc->cluster_bits)))
 		bytes <<= 1;
